@@ -1,0 +1,166 @@
+import type { CommandDef } from './table.js';
+import type { Client } from '../server/client.js';
+import { ERR } from '../errors.js';
+import { parseInteger } from '../protocol/number-format.js';
+import { isOpt } from './args.js';
+import { NODIS_VERSION } from '../server/version.js';
+
+/**
+ * Checks a username/password pair. Until ACLs exist there is one user, "default", whose password
+ * is `requirepass`; with no requirepass it accepts any password, as Redis's nopass default does.
+ */
+export function checkPassword(c: Client, user: string, pass: string): boolean {
+  if (user !== 'default') return false;
+  const required = c.server.config.get('requirepass');
+  return required === '' || pass === required;
+}
+
+function ping(c: Client, argv: string[]): void {
+  if (argv.length > 2) {
+    c.reply.error(`ERR wrong number of arguments for 'ping' command`);
+    return;
+  }
+  if (argv.length === 2) c.reply.bulk(argv[1]!);
+  else c.reply.simple('PONG');
+}
+
+function auth(c: Client, argv: string[]): void {
+  if (argv.length > 3) {
+    c.reply.error(ERR.syntax);
+    return;
+  }
+  const [user, pass] = argv.length === 2 ? ['default', argv[1]!] : [argv[1]!, argv[2]!];
+  if (argv.length === 2 && c.server.config.get('requirepass') === '') {
+    c.reply.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
+    return;
+  }
+  if (checkPassword(c, user, pass)) {
+    c.setAuthenticated(true);
+    c.user = user;
+    c.reply.ok();
+  } else {
+    c.reply.error(ERR.wrongPass);
+  }
+}
+
+function hello(c: Client, argv: string[]): void {
+  let ver = c.resp as number;
+  let i = 1;
+  if (argv.length >= 2) {
+    const v = parseInteger(argv[1]!);
+    if (v === null) {
+      c.reply.error('ERR Protocol version is not an integer or out of range');
+      return;
+    }
+    i = 2;
+    if (v < 2 || v > 3) {
+      c.reply.error('NOPROTO unsupported protocol version');
+      return;
+    }
+    ver = v;
+  }
+  let auth: [string, string] | null = null;
+  let name: string | null = null;
+  for (; i < argv.length; i++) {
+    const more = argv.length - i - 1;
+    if (isOpt(argv[i]!, 'auth') && more >= 2) {
+      auth = [argv[i + 1]!, argv[i + 2]!];
+      i += 2;
+    } else if (isOpt(argv[i]!, 'setname') && more >= 1) {
+      name = argv[i + 1]!;
+      i += 1;
+    } else {
+      c.reply.error(`ERR Syntax error in HELLO option '${argv[i]!}'`);
+      return;
+    }
+  }
+  if (auth) {
+    if (!checkPassword(c, auth[0], auth[1])) {
+      c.reply.error(ERR.wrongPass);
+      return;
+    }
+    c.setAuthenticated(true);
+    c.user = auth[0];
+  }
+  if (!c.authenticated) {
+    c.reply.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+    return;
+  }
+  if (name !== null) {
+    if (!validClientName(c, name)) return;
+    c.name = name;
+  }
+  c.reply.resp = ver === 3 ? 3 : 2;
+  const r = c.reply;
+  r.map(7);
+  r.bulk('server');
+  r.bulk('redis');
+  r.bulk('version');
+  r.bulk(NODIS_VERSION);
+  r.bulk('proto');
+  r.int(ver);
+  r.bulk('id');
+  r.int(c.id);
+  r.bulk('mode');
+  r.bulk('standalone');
+  r.bulk('role');
+  r.bulk('master');
+  r.bulk('modules');
+  r.array(0);
+}
+
+/** Redis refuses client names with spaces or non-printable characters. */
+export function validClientName(c: Client, name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const ch = name.charCodeAt(i);
+    if (ch < 33 || ch > 126) {
+      c.reply.error('ERR Client names cannot contain spaces, newlines or special characters.');
+      return false;
+    }
+  }
+  return true;
+}
+
+function select(c: Client, argv: string[]): void {
+  const idx = parseInteger(argv[1]!);
+  if (idx === null) {
+    c.reply.error(ERR.notInteger);
+    return;
+  }
+  if (idx < 0 || idx >= c.server.dbs.length) {
+    c.reply.error(ERR.dbIndex);
+    return;
+  }
+  c.selectDb(idx);
+  c.reply.ok();
+}
+
+function quit(c: Client): void {
+  c.reply.ok();
+  c.closeAfterReply = true;
+}
+
+/** RESET: back to a fresh connection's state. */
+function reset(c: Client): void {
+  c.selectDb(0);
+  c.reply.resp = 2;
+  c.name = '';
+  c.replyMode = 'on';
+  c.skipNext = false;
+  c.noEvict = false;
+  c.noTouch = false;
+  c.user = 'default';
+  c.setAuthenticated(!c.server.authRequired());
+  c.server.resetClientHooks.forEach((h) => h(c));
+  c.reply.simple('RESET');
+}
+
+export const connectionCommands: CommandDef[] = [
+  { name: 'ping', handler: ping },
+  { name: 'echo', handler: (c, argv) => c.reply.bulk(argv[1]!) },
+  { name: 'auth', handler: auth },
+  { name: 'hello', handler: hello },
+  { name: 'select', handler: select },
+  { name: 'quit', handler: quit },
+  { name: 'reset', handler: reset },
+];

@@ -1,0 +1,84 @@
+import type { Client } from '../server/client.js';
+import { Reply } from '../protocol/reply.js';
+import { ERR, arityError, cstr, oneLine, unknownSubcommandError } from '../errors.js';
+import type { Command } from './table.js';
+
+/** Replies of commands run under CLIENT REPLY OFF/SKIP go here and are dropped. */
+const discard = new Reply();
+
+/** The unknown-command error with its "with args beginning with:" part, as Redis 7.0 words it. */
+function unknownCommandError(argv: string[]): string {
+  let args = '';
+  for (let i = 1; i < argv.length && args.length < 128; i++) {
+    args += `'${cstr(argv[i]!, 128 - args.length)}' `;
+  }
+  return oneLine(`ERR unknown command '${cstr(argv[0]!)}', with args beginning with: ${args}`);
+}
+
+/** An error reply for a command refused before it ran (counted as rejected, as Redis does). */
+function reject(c: Client, cmd: Command | null, msg: string): void {
+  if (cmd) cmd.rejectedCalls++;
+  c.reply.error(msg);
+}
+
+/**
+ * Runs one command: lookup -> arity -> auth -> call -> stats. Every command goes through here,
+ * from the socket and (later) from MULTI/EXEC and scripts.
+ */
+export function execute(c: Client, argv: string[]): void {
+  const server = c.server;
+  server.now = Date.now();
+  c.argv = argv;
+  const cmd = server.commands.lookup(argv);
+  if (cmd === undefined) {
+    const parent = server.commands.get(argv[0]!.toLowerCase());
+    if (parent && parent.subcommands.size > 0) reject(c, null, unknownSubcommandError(argv[1]!, parent.fullName));
+    else reject(c, null, unknownCommandError(argv));
+    return;
+  }
+  const argc = argv.length;
+  if ((cmd.arity > 0 && cmd.arity !== argc) || argc < -cmd.arity) {
+    reject(c, cmd, arityError(cmd.fullName));
+    return;
+  }
+  if (!c.authenticated && !cmd.flags.has('no-auth')) {
+    reject(c, cmd, ERR.noAuth);
+    return;
+  }
+  call(c, cmd, argv);
+}
+
+/** Calls a command's handler and accounts for it (stats, slowlog, errors). */
+export function call(c: Client, cmd: Command, argv: string[]): void {
+  const server = c.server;
+  const handler = cmd.handler!;
+  const out = c.reply;
+  const silent = c.replyMode !== 'on' || c.skipNext;
+  if (silent) {
+    c.skipNext = false;
+    discard.resp = out.resp;
+    discard.onError = out.onError;
+    c.reply = discard;
+  }
+  const errorsBefore = server.stats.totalErrorReplies;
+  const t0 = performance.now();
+  try {
+    handler(c, argv);
+  } finally {
+    if (silent && c.reply === discard) {
+      c.reply = out;
+      discard.take();
+    }
+  }
+  const micros = (performance.now() - t0) * 1000;
+  cmd.calls++;
+  cmd.usec += micros;
+  if (server.stats.totalErrorReplies !== errorsBefore) cmd.failedCalls++;
+  server.stats.totalCommands++;
+  c.lastCommand = cmd;
+  c.commands++;
+  const threshold = server.config.int('slowlog-log-slower-than');
+  if (threshold >= 0 && micros >= threshold) {
+    server.slowlog.maybeAdd(threshold, server.config.int('slowlog-max-len'), micros, argv, c.addr, c.name);
+  }
+}

@@ -1,0 +1,19 @@
+import type { CommandDef } from './table.js';
+import { connectionCommands } from './connection.js';
+import { serverCommands } from './server.js';
+import { clientCommands } from './client.js';
+import { configCommands } from './config.js';
+import { commandCommands } from './command.js';
+import { keyCommands } from '../keyspace/commands.js';
+import { stringCommands } from '../types/string/commands.js';
+
+/** Every command Nodis implements, by family. */
+export const ALL_COMMANDS: readonly CommandDef[] = [
+  ...connectionCommands,
+  ...serverCommands,
+  ...clientCommands,
+  ...configCommands,
+  ...commandCommands,
+  ...keyCommands,
+  ...stringCommands,
+];

@@ -1,0 +1,3 @@
+import type { CommandDef } from './table.js';
+
+export const serverCommands: CommandDef[] = [];

@@ -1,0 +1,3 @@
+import type { CommandDef } from '../commands/table.js';
+
+export const keyCommands: CommandDef[] = [];

@@ -1,0 +1,145 @@
+import { KeyTable } from './table.js';
+
+/** A non-string value: lists, hashes, sets, sorted sets, streams. */
+export interface ObjectValue {
+  readonly type: 'list' | 'hash' | 'set' | 'zset' | 'stream';
+  /** OBJECT ENCODING's answer. */
+  encoding(): string;
+}
+
+/** Strings are binary strings (one char per byte); everything else is an ObjectValue. */
+export type Value = string | ObjectValue;
+
+/** String flags: Redis would hold this string "raw" (after APPEND, SETRANGE, ...). */
+export const STR_RAW = 1;
+/** String flags: not integer-encoded even if it looks like one (INCRBYFLOAT results). */
+export const STR_NOINT = 2;
+
+export function typeName(v: Value): string {
+  return typeof v === 'string' ? 'string' : v.type;
+}
+
+/** Redis's LRU clock: seconds, 24 bits. */
+export const LRU_CLOCK_MAX = (1 << 24) - 1;
+
+export function lruClock(nowMs: number): number {
+  return Math.floor(nowMs / 1000) & LRU_CLOCK_MAX;
+}
+
+/** Hooks a database calls back into the server with (stats, notifications, WATCH). */
+export interface KeyspaceEvents {
+  /** Time snapshot of the command being run, in ms. */
+  readonly now: number;
+  /** A key was changed (WATCH, client tracking). */
+  keyModified(db: Db, key: string): void;
+  /** A key expired and was removed. */
+  keyExpired(db: Db, key: string): void;
+}
+
+export class Db {
+  table = new KeyTable<Value>();
+  /** Whether LRU is updated on access (off during CLIENT NO-TOUCH and OBJECT). */
+  constructor(
+    readonly id: number,
+    private readonly events: KeyspaceEvents,
+  ) {}
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  /** Slot of a live key (deleting it first if its TTL has passed), or -1. */
+  findSlot(key: string): number {
+    const t = this.table;
+    const s = t.find(key);
+    if (s < 0) return -1;
+    const e = t.expireAt(s);
+    if (e !== 0 && e <= this.events.now) {
+      this.expireSlot(s);
+      return -1;
+    }
+    return s;
+  }
+
+  /** Removes a key whose TTL has passed, with the side effects Redis has for it. */
+  expireSlot(slot: number): void {
+    const key = this.table.keyAt(slot);
+    this.table.removeAt(slot);
+    this.events.keyExpired(this, key);
+  }
+
+  /** The live value of a key, touching its LRU clock. */
+  get(key: string, touch = true): Value | undefined {
+    const s = this.findSlot(key);
+    if (s < 0) return undefined;
+    if (touch) this.table.setLru(s, lruClock(this.events.now));
+    return this.table.valueAt(s);
+  }
+
+  has(key: string): boolean {
+    return this.findSlot(key) >= 0;
+  }
+
+  /**
+   * Sets a key (Redis's setKey): creates or overwrites; the TTL is dropped unless keepTtl.
+   * Signals the modification. Returns the slot.
+   */
+  set(key: string, v: Value, keepTtl = false, flags = 0): number {
+    const t = this.table;
+    let s = this.findSlot(key);
+    if (s < 0) {
+      s = t.insert(key, v, lruClock(this.events.now));
+    } else {
+      t.setValueAt(s, v);
+      t.setLru(s, lruClock(this.events.now));
+      if (!keepTtl && t.expireAt(s) !== 0) t.setExpireAt(s, 0);
+    }
+    t.setFlags(s, flags);
+    this.events.keyModified(this, key);
+    return s;
+  }
+
+  /** Adds a key known to be absent (no TTL). */
+  add(key: string, v: Value, flags = 0): number {
+    const s = this.table.insert(key, v, lruClock(this.events.now));
+    this.table.setFlags(s, flags);
+    this.events.keyModified(this, key);
+    return s;
+  }
+
+  /** Replaces the value of an existing key in place, keeping its TTL. */
+  replaceValue(slot: number, v: Value, flags = 0): void {
+    this.table.setValueAt(slot, v);
+    this.table.setFlags(slot, flags);
+    this.events.keyModified(this, this.table.keyAt(slot));
+  }
+
+  delete(key: string): boolean {
+    const s = this.findSlot(key);
+    if (s < 0) return false;
+    this.table.removeAt(s);
+    this.events.keyModified(this, key);
+    return true;
+  }
+
+  deleteSlot(slot: number): void {
+    const key = this.table.keyAt(slot);
+    this.table.removeAt(slot);
+    this.events.keyModified(this, key);
+  }
+
+  /** Absolute expiry in ms, or 0 when the key has no TTL. Key must be live. */
+  expireOf(slot: number): number {
+    return this.table.expireAt(slot);
+  }
+
+  setExpire(slot: number, whenMs: number): void {
+    this.table.setExpireAt(slot, whenMs);
+  }
+
+  flush(): number {
+    const n = this.table.size;
+    this.table = new KeyTable<Value>();
+    return n;
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * The hash table behind each database: keys (binary strings) to values, with an expiry time,
+ * an LRU clock and encoding flags per key, all in parallel arrays (no object per key).
+ *
+ * Chaining into a bucket array of power-of-two size, like Redis's dict, so SCAN can use Redis's
+ * reverse-binary cursor and keep its guarantee across resizes: every key present for the whole
+ * scan is returned at least once. Entries live in slots; deleted slots go to a free list.
+ * Keys with a TTL are also kept in a dense list so the active expiry cycle can sample them.
+ */
+
+const NONE = -1;
+const MIN_BUCKETS = 16;
+
+let hashSeed = (Math.random() * 0x7fffffff) | 0;
+
+/** Seeded FNV-1a over the chars of a binary string, with a final avalanche. */
+export function hashKey(s: string): number {
+  let h = (0x811c9dc5 ^ hashSeed) | 0;
+  const n = s.length;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h | 0;
+}
+
+/** For tests that need reproducible SCAN order. */
+export function setHashSeed(seed: number): void {
+  hashSeed = seed | 0;
+}
+
+export class KeyTable<V> {
+  private buckets: Int32Array = new Int32Array(MIN_BUCKETS).fill(NONE);
+  private mask = MIN_BUCKETS - 1;
+  private keys: (string | undefined)[] = [];
+  private vals: (V | undefined)[] = [];
+  private next: Int32Array = new Int32Array(0);
+  private hashes: Int32Array = new Int32Array(0);
+  /** Absolute expiry in ms since the epoch; 0 when the key has none. */
+  private expires: Float64Array = new Float64Array(0);
+  /** Last access in LRU clock units (or an LFU counter), as Redis keeps in robj.lru. */
+  private lru: Uint32Array = new Uint32Array(0);
+  /** Per-key bits (string encoding hints). */
+  private flags: Uint8Array = new Uint8Array(0);
+  /** Position of a slot in `volatile`, or -1. */
+  private volPos: Int32Array = new Int32Array(0);
+  /** Slots that have an expiry, densely packed. */
+  private volatile: Int32Array = new Int32Array(0);
+  private volCount = 0;
+  private volCursor = 0;
+  private capacity = 0;
+  private used = 0; // slots handed out so far (high-water mark)
+  private freeHead = NONE;
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get expiresCount(): number {
+    return this.volCount;
+  }
+
+  /** Slot of a key, or -1. */
+  find(key: string): number {
+    const h = hashKey(key);
+    let s = this.buckets[h & this.mask]!;
+    const hashes = this.hashes;
+    const keys = this.keys;
+    while (s !== NONE) {
+      if (hashes[s] === h && keys[s] === key) return s;
+      s = this.next[s]!;
+    }
+    return NONE;
+  }
+
+  keyAt(slot: number): string {
+    return this.keys[slot]!;
+  }
+
+  valueAt(slot: number): V {
+    return this.vals[slot]!;
+  }
+
+  setValueAt(slot: number, v: V): void {
+    this.vals[slot] = v;
+  }
+
+  expireAt(slot: number): number {
+    return this.expires[slot]!;
+  }
+
+  lruAt(slot: number): number {
+    return this.lru[slot]!;
+  }
+
+  setLru(slot: number, v: number): void {
+    this.lru[slot] = v;
+  }
+
+  flagsAt(slot: number): number {
+    return this.flags[slot]!;
+  }
+
+  setFlags(slot: number, f: number): void {
+    this.flags[slot] = f;
+  }
+
+  /** Inserts a key known to be absent; returns its slot. */
+  insert(key: string, v: V, lru: number): number {
+    if (this.count + 1 > this.buckets.length) this.rehash(this.buckets.length * 2);
+    let s: number;
+    if (this.freeHead !== NONE) {
+      s = this.freeHead;
+      this.freeHead = this.next[s]!;
+    } else {
+      if (this.used === this.capacity) this.grow();
+      s = this.used++;
+    }
+    const h = hashKey(key);
+    const b = h & this.mask;
+    this.keys[s] = key;
+    this.vals[s] = v;
+    this.hashes[s] = h;
+    this.expires[s] = 0;
+    this.lru[s] = lru;
+    this.flags[s] = 0;
+    this.volPos[s] = NONE;
+    this.next[s] = this.buckets[b]!;
+    this.buckets[b] = s;
+    this.count++;
+    return s;
+  }
+
+  /** Removes a key by slot; returns nothing. */
+  removeAt(slot: number): void {
+    const b = this.hashes[slot]! & this.mask;
+    let s = this.buckets[b]!;
+    if (s === slot) {
+      this.buckets[b] = this.next[slot]!;
+    } else {
+      while (s !== NONE) {
+        const n = this.next[s]!;
+        if (n === slot) {
+          this.next[s] = this.next[slot]!;
+          break;
+        }
+        s = n;
+      }
+    }
+    if (this.expires[slot] !== 0) this.setExpireAt(slot, 0);
+    this.keys[slot] = undefined;
+    this.vals[slot] = undefined;
+    this.next[slot] = this.freeHead;
+    this.freeHead = slot;
+    this.count--;
+    if (this.buckets.length > MIN_BUCKETS && this.count * 8 < this.buckets.length) {
+      this.rehash(Math.max(MIN_BUCKETS, this.buckets.length / 2));
+    }
+  }
+
+  setExpireAt(slot: number, when: number): void {
+    const had = this.expires[slot] !== 0;
+    this.expires[slot] = when;
+    if (when !== 0 && !had) {
+      this.volatile[this.volCount] = slot;
+      this.volPos[slot] = this.volCount++;
+    } else if (when === 0 && had) {
+      const p = this.volPos[slot]!;
+      const last = this.volatile[--this.volCount]!;
+      this.volatile[p] = last;
+      this.volPos[last] = p;
+      this.volPos[slot] = NONE;
+      // The moved key now sits where the walk has been: step back so it is not skipped.
+      if (p === this.volCursor - 1) this.volCursor--;
+    }
+  }
+
+  /**
+   * The next key with an expiry in a round-robin walk of the dense list (the active expiry
+   * cycle's cursor, like Redis's expires_cursor), or -1. Removing the returned key moves the
+   * last one into its place, so the walk steps back to check that one too.
+   */
+  nextVolatile(): number {
+    if (this.volCount === 0) return NONE;
+    if (this.volCursor >= this.volCount) this.volCursor = 0;
+    const s = this.volatile[this.volCursor]!;
+    this.volCursor++;
+    return s;
+  }
+
+  /** A random slot among keys with an expiry, or -1. */
+  randomVolatile(): number {
+    if (this.volCount === 0) return NONE;
+    return this.volatile[(Math.random() * this.volCount) | 0]!;
+  }
+
+  /** A random occupied slot, or -1; uniform enough (random bucket, then random chain member). */
+  randomSlot(): number {
+    if (this.count === 0) return NONE;
+    for (;;) {
+      const b = (Math.random() * this.buckets.length) | 0;
+      let s = this.buckets[b]!;
+      if (s === NONE) continue;
+      let len = 0;
+      for (let t = s; t !== NONE; t = this.next[t]!) len++;
+      let k = (Math.random() * len) | 0;
+      while (k-- > 0) s = this.next[s]!;
+      return s;
+    }
+  }
+
+  /**
+   * One step of SCAN: visits the buckets at `cursor` (in both table sizes' terms, as Redis's
+   * dictScan does with its reverse-binary increment) and returns the next cursor (0 = done).
+   */
+  scan(cursor: number, visit: (slot: number) => void): number {
+    if (this.count === 0) return 0;
+    const mask = this.mask;
+    let v = cursor;
+    let s = this.buckets[v & mask]!;
+    while (s !== NONE) {
+      const n = this.next[s]!; // the visitor may delete s
+      visit(s);
+      s = n;
+    }
+    // Reverse-binary increment of the cursor's masked bits.
+    v |= ~mask;
+    v = reverseBits32(v);
+    v = (v + 1) | 0;
+    v = reverseBits32(v);
+    // Cursors are unsigned; higher bits than the mask stay zero.
+    return v >>> 0 & (mask >>> 0);
+  }
+
+  /** Every occupied slot, in table order. */
+  *slots(): IterableIterator<number> {
+    for (let b = 0; b < this.buckets.length; b++) {
+      for (let s = this.buckets[b]!; s !== NONE; ) {
+        const n = this.next[s]!;
+        yield s;
+        s = n;
+      }
+    }
+  }
+
+  private grow(): void {
+    const cap = Math.max(16, this.capacity * 2);
+    this.next = growInt32(this.next, cap);
+    this.hashes = growInt32(this.hashes, cap);
+    const e = new Float64Array(cap);
+    e.set(this.expires);
+    this.expires = e;
+    const l = new Uint32Array(cap);
+    l.set(this.lru);
+    this.lru = l;
+    const f = new Uint8Array(cap);
+    f.set(this.flags);
+    this.flags = f;
+    this.volPos = growInt32(this.volPos, cap);
+    this.volatile = growInt32(this.volatile, cap);
+    this.capacity = cap;
+  }
+
+  private rehash(size: number): void {
+    const buckets = new Int32Array(size).fill(NONE);
+    const mask = size - 1;
+    const next = this.next;
+    for (let b = 0; b < this.buckets.length; b++) {
+      let s = this.buckets[b]!;
+      while (s !== NONE) {
+        const n = next[s]!;
+        const nb = this.hashes[s]! & mask;
+        next[s] = buckets[nb]!;
+        buckets[nb] = s;
+        s = n;
+      }
+    }
+    this.buckets = buckets;
+    this.mask = mask;
+  }
+}
+
+function growInt32(a: Int32Array, cap: number): Int32Array {
+  const b = new Int32Array(cap);
+  b.set(a);
+  return b;
+}
+
+function reverseBits32(v: number): number {
+  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
+  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+  v = (v >>> 16) | (v << 16);
+  return v | 0;
+}

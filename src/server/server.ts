@@ -1,0 +1,234 @@
+import net from 'node:net';
+import { Config } from './config.js';
+import { Logger, type LogLevel } from './log.js';
+import { Client } from './client.js';
+import { Db, type KeyspaceEvents } from '../keyspace/db.js';
+import { CommandTable } from '../commands/table.js';
+import { ALL_COMMANDS } from '../commands/index.js';
+import { execute } from '../commands/dispatch.js';
+import { ProtocolError } from '../protocol/parser.js';
+import { activeExpireCycle } from '../keyspace/expire.js';
+import { Stats } from './stats.js';
+import { SlowLog } from './slowlog.js';
+import { NOTIFY } from '../keyspace/notify.js';
+
+export { NODIS_VERSION } from './version.js';
+
+/** Pause reading from a client while this much of its output is still unsent. */
+const OUTPUT_HIGH_WATER = 16 * 1024 * 1024;
+
+let sharedCommandTable: CommandTable | null = null;
+
+/** The server: configuration, databases, clients, the listener and the periodic cron. */
+export class Server implements KeyspaceEvents {
+  /** Time snapshot of the command being executed (ms). */
+  now = Date.now();
+  readonly config: Config;
+  readonly log: Logger;
+  dbs: Db[];
+  readonly commands: CommandTable;
+  readonly clients = new Map<number, Client>();
+  readonly stats = new Stats();
+  readonly slowlog = new SlowLog();
+  readonly startTime = Date.now();
+  /** Changes since the last save (INFO rdb_changes_since_last_save). */
+  dirty = 0;
+  lastSave = Math.floor(Date.now() / 1000);
+  private nextClientId = 1;
+  private listeners: net.Server[] = [];
+  private cronTimer: NodeJS.Timeout | null = null;
+  /** Round-robin position of the active expiry cycle across databases. */
+  expireDbCursor = 0;
+  /** Called for SHUTDOWN; the embedding decides what "exit" means. */
+  onShutdown: () => void = () => {};
+  /** Keys changed: used by WATCH and client tracking, which register here as they come. */
+  readonly keyModifiedHooks: ((db: Db, key: string) => void)[] = [];
+  /** Per-client state other modules keep (MULTI, subscriptions) is cleared by these on RESET. */
+  readonly resetClientHooks: ((c: Client) => void)[] = [];
+  shuttingDown = false;
+
+  constructor(config: Config, log?: Logger) {
+    this.config = config;
+    this.log = log ?? new Logger(config.get('logfile'));
+    this.log.level = config.get('loglevel') as LogLevel;
+    const n = config.int('databases');
+    this.dbs = [];
+    for (let i = 0; i < n; i++) this.dbs.push(new Db(i, this));
+    sharedCommandTable ??= new CommandTable(ALL_COMMANDS);
+    this.commands = sharedCommandTable;
+  }
+
+  authRequired(): boolean {
+    return this.config.get('requirepass') !== '';
+  }
+
+  keyModified(db: Db, key: string): void {
+    for (const h of this.keyModifiedHooks) h(db, key);
+  }
+
+  keyExpired(db: Db, key: string): void {
+    this.stats.expiredKeys++;
+    this.notify(NOTIFY.expired, 'expired', key, db.id);
+    this.keyModified(db, key);
+  }
+
+  /** Handlers that publish keyspace notifications (pub/sub registers one). */
+  readonly notifyHooks: ((type: number, event: string, key: string, dbid: number) => void)[] = [];
+
+  /** notifyKeyspaceEvent: every command calls this for each event it causes. */
+  notify(type: number, event: string, key: string, dbid: number): void {
+    for (const h of this.notifyHooks) h(type, event, key, dbid);
+  }
+
+  /** Ports actually bound (useful with --port 0). */
+  get port(): number {
+    const a = this.listeners[0]?.address();
+    return a && typeof a === 'object' ? a.port : this.config.int('port');
+  }
+
+  async listen(): Promise<void> {
+    const port = this.config.int('port');
+    const binds = this.config.get('bind').split(' ').filter((b) => b !== '');
+    const addrs = binds.length ? binds : ['127.0.0.1'];
+    let boundPort = port;
+    for (const raw of addrs) {
+      const optional = raw.startsWith('-');
+      let host = optional ? raw.slice(1) : raw;
+      if (host === '*') host = '0.0.0.0';
+      const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          srv.once('error', reject);
+          srv.listen({ port: boundPort, host, backlog: this.config.int('tcp-backlog') }, () => {
+            srv.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (e) {
+        if (optional) continue;
+        for (const l of this.listeners) l.close();
+        throw e;
+      }
+      const a = srv.address();
+      if (a && typeof a === 'object') boundPort = a.port;
+      this.listeners.push(srv);
+    }
+    this.startCron();
+  }
+
+  private startCron(): void {
+    const hz = Math.max(1, Math.min(500, this.config.int('hz')));
+    this.cronTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
+    this.cronTimer.unref();
+  }
+
+  /** Restarts the cron after `hz` changes. */
+  restartCron(): void {
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    if (this.listeners.length) this.startCron();
+  }
+
+  /** serverCron: expire keys actively, sample ops/sec, drop idle clients. */
+  cron(): void {
+    this.now = Date.now();
+    activeExpireCycle(this, this.config.int('hz'));
+    this.stats.sample(this.now);
+    const timeout = this.config.int('timeout');
+    if (timeout > 0) {
+      for (const c of this.clients.values()) {
+        if (this.now - c.lastInteraction > timeout * 1000) this.closeClient(c);
+      }
+    }
+  }
+
+  accept(sock: net.Socket): void {
+    if (this.clients.size >= this.config.int('maxclients')) {
+      this.stats.rejectedConnections++;
+      sock.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    sock.setNoDelay(true);
+    const ka = this.config.int('tcp-keepalive');
+    if (ka > 0) sock.setKeepAlive(true, ka * 1000);
+    const c = new Client(this.nextClientId++, this, sock);
+    this.clients.set(c.id, c);
+    this.stats.totalConnections++;
+    sock.on('data', (chunk: Buffer) => this.onData(c, chunk));
+    sock.on('drain', () => {
+      if (!c.closed) sock.resume();
+    });
+    sock.on('error', () => this.closeClient(c));
+    sock.on('close', () => this.closeClient(c));
+  }
+
+  /** Runs the commands of one read, in order, and writes their replies in one go. */
+  onData(c: Client, chunk: Buffer): void {
+    if (c.closed || c.closeAfterReply) return;
+    this.stats.netInputBytes += chunk.length;
+    c.lastInteraction = Date.now();
+    c.parser.push(chunk);
+    try {
+      while (!c.closeAfterReply) {
+        const argv = c.parser.next();
+        if (argv === null) break;
+        execute(c, argv);
+      }
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      this.log.verbose(`Protocol error (${e.message}) from client: id=${c.id} addr=${c.addr}`);
+      c.reply.error('ERR ' + e.message);
+      c.closeAfterReply = true;
+    }
+    if (c.parser.pending > this.config.int('client-query-buffer-limit')) {
+      this.log.warning(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr}`);
+      this.closeClient(c);
+      return;
+    }
+    this.flush(c);
+  }
+
+  /** Writes a client's pending replies to its socket. */
+  flush(c: Client): void {
+    const sock = c.socket;
+    if (!sock || c.closed) return;
+    if (!c.reply.empty) {
+      this.stats.netOutputBytes += c.reply.size;
+      const bufs = c.reply.take();
+      if (bufs.length === 1) sock.write(bufs[0]!);
+      else {
+        sock.cork();
+        for (const b of bufs) sock.write(b);
+        sock.uncork();
+      }
+      if (sock.writableLength > OUTPUT_HIGH_WATER) sock.pause();
+    }
+    if (c.closeAfterReply) {
+      c.closed = true;
+      this.clients.delete(c.id);
+      sock.end();
+    }
+  }
+
+  closeClient(c: Client): void {
+    if (c.closed) {
+      this.clients.delete(c.id);
+      return;
+    }
+    c.closed = true;
+    this.clients.delete(c.id);
+    c.socket?.destroy();
+  }
+
+  /** Orderly shutdown: stop accepting, close clients (later: save first, as Redis does). */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    for (const c of [...this.clients.values()]) this.closeClient(c);
+    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
+    this.listeners = [];
+  }
+}
