@@ -5,6 +5,8 @@ export interface ObjectValue {
   readonly type: 'list' | 'hash' | 'set' | 'zset' | 'stream';
   /** OBJECT ENCODING's answer. */
   encoding(): string;
+  /** A deep copy (COPY, and copy-on-write snapshots later). */
+  clone(): ObjectValue;
 }
 
 /** Strings are binary strings (one char per byte); everything else is an ObjectValue. */

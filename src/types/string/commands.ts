@@ -3,6 +3,7 @@ import type { Client } from '../../server/client.js';
 import { ERR, invalidExpireError } from '../../errors.js';
 import { parseInteger } from '../../protocol/number-format.js';
 import { NOTIFY } from '../../keyspace/notify.js';
+import { lookupRead } from '../../keyspace/lookup.js';
 
 /** The string value of a key, undefined if absent, or null after replying WRONGTYPE. */
 export function getString(c: Client, key: string): string | undefined | null {
@@ -12,13 +13,6 @@ export function getString(c: Client, key: string): string | undefined | null {
   return null;
 }
 
-/** Read lookup with keyspace hit/miss accounting (Redis's lookupKeyRead). */
-export function lookupRead(c: Client, key: string): ReturnType<Client['db']['get']> {
-  const v = c.db.get(key, !c.noTouch);
-  if (v === undefined) c.server.stats.keyspaceMisses++;
-  else c.server.stats.keyspaceHits++;
-  return v;
-}
 
 /** GET's reply for a key: bulk, null, or WRONGTYPE. Returns false on WRONGTYPE. */
 function replyGet(c: Client, key: string): boolean {
