@@ -24,7 +24,10 @@ after(async () => {
   await nodis?.close();
 });
 
-for (const file of scriptFiles(scriptsDir)) {
+// DIFF_FILTER=strings runs only the scripts whose name contains "strings".
+const filter = process.env['DIFF_FILTER'] ?? '';
+
+for (const file of scriptFiles(scriptsDir).filter((f) => path.basename(f).includes(filter))) {
   const name = path.basename(file, '.txt');
   const lines = parseScript(fs.readFileSync(file, 'utf8'));
   for (const resp of [2, 3] as const) {
