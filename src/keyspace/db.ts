@@ -28,6 +28,39 @@ export function lruClock(nowMs: number): number {
   return Math.floor(nowMs / 1000) & LRU_CLOCK_MAX;
 }
 
+/** Redis's LFU_INIT_VAL: a new key's logarithmic access counter. */
+export const LFU_INIT_VAL = 5;
+
+/** LFUGetTimeInMinutes: the 16-bit minute clock kept in the top bits of an LFU word. */
+export function lfuMinutes(nowMs: number): number {
+  return Math.floor(nowMs / 60000) & 65535;
+}
+
+/** LFUDecrAndReturn: the counter of an LFU word (ldt << 8 | counter), decayed by idle minutes. */
+export function lfuDecrAndReturn(word: number, nowMs: number, decayTime: number): number {
+  const ldt = word >>> 8;
+  let counter = word & 255;
+  const now = lfuMinutes(nowMs);
+  const elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
+  const periods = decayTime ? Math.floor(elapsed / decayTime) : 0;
+  if (periods) counter = periods > counter ? 0 : counter - periods;
+  return counter;
+}
+
+/** LFULogIncr: bumps the counter with a probability falling as it grows. */
+export function lfuLogIncr(counter: number, logFactor: number): number {
+  if (counter === 255) return 255;
+  const base = Math.max(0, counter - LFU_INIT_VAL);
+  const p = 1 / (base * logFactor + 1);
+  return Math.random() < p ? counter + 1 : counter;
+}
+
+/** Redis's estimateObjectIdleTime in ms, from a 24-bit LRU clock value. */
+export function idleTimeMs(lru: number, nowMs: number): number {
+  const clock = lruClock(nowMs);
+  return (clock >= lru ? clock - lru : clock + (LRU_CLOCK_MAX - lru)) * 1000;
+}
+
 /** Hooks a database calls back into the server with (stats, notifications, WATCH). */
 export interface KeyspaceEvents {
   /** Time snapshot of the command being run, in ms. */
@@ -36,6 +69,8 @@ export interface KeyspaceEvents {
   keyModified(db: Db, key: string): void;
   /** A key expired and was removed. */
   keyExpired(db: Db, key: string): void;
+  /** maxmemory-policy decides whether objects keep an LRU clock or an LFU counter. */
+  readonly config: { get(name: string): string; int(name: string): number };
 }
 
 export class Db {
@@ -70,11 +105,35 @@ export class Db {
     this.events.keyExpired(this, key);
   }
 
+  /** Whether maxmemory-policy is an LFU one (then the LRU word holds an LFU counter). */
+  lfuPolicy(): boolean {
+    return this.events.config.get('maxmemory-policy').endsWith('lfu');
+  }
+
+  /** The LRU word a new object starts with (createObject): the LRU clock, or LFU_INIT_VAL now. */
+  newLru(): number {
+    const now = this.events.now;
+    return this.lfuPolicy() ? (lfuMinutes(now) << 8) | LFU_INIT_VAL : lruClock(now);
+  }
+
+  /** Records an access (lookupKey without NOTOUCH): LRU clock, or Redis's updateLFU. */
+  touchSlot(slot: number): void {
+    const t = this.table;
+    const now = this.events.now;
+    if (this.lfuPolicy()) {
+      const cfg = this.events.config;
+      const counter = lfuLogIncr(lfuDecrAndReturn(t.lruAt(slot), now, cfg.int('lfu-decay-time')), cfg.int('lfu-log-factor'));
+      t.setLru(slot, (lfuMinutes(now) << 8) | counter);
+    } else {
+      t.setLru(slot, lruClock(now));
+    }
+  }
+
   /** The live value of a key, touching its LRU clock. */
   get(key: string, touch = true): Value | undefined {
     const s = this.findSlot(key);
     if (s < 0) return undefined;
-    if (touch) this.table.setLru(s, lruClock(this.events.now));
+    if (touch) this.touchSlot(s);
     return this.table.valueAt(s);
   }
 
@@ -90,10 +149,11 @@ export class Db {
     const t = this.table;
     let s = this.findSlot(key);
     if (s < 0) {
-      s = t.insert(key, v, lruClock(this.events.now));
+      s = t.insert(key, v, this.newLru());
     } else {
       t.setValueAt(s, v);
-      t.setLru(s, lruClock(this.events.now));
+      // dbOverwrite keeps the old LFU counter; under LRU the new object is fresh.
+      if (!this.lfuPolicy()) t.setLru(s, lruClock(this.events.now));
       if (!keepTtl && t.expireAt(s) !== 0) t.setExpireAt(s, 0);
     }
     t.setFlags(s, flags);
@@ -103,7 +163,7 @@ export class Db {
 
   /** Adds a key known to be absent (no TTL). */
   add(key: string, v: Value, flags = 0): number {
-    const s = this.table.insert(key, v, lruClock(this.events.now));
+    const s = this.table.insert(key, v, this.newLru());
     this.table.setFlags(s, flags);
     this.events.keyModified(this, key);
     return s;

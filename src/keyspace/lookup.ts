@@ -3,24 +3,43 @@ import type { Value } from './db.js';
 import { ERR } from '../errors.js';
 import { NOTIFY } from './notify.js';
 
+/** Redis's LOOKUP_* flags for lookupKey. */
+export const LOOKUP_NONE = 0;
+/** Don't update the key's LRU/LFU (TTL, TYPE, EXISTS, OBJECT). */
+export const LOOKUP_NOTOUCH = 1;
+/** Don't fire "keymiss" (OBJECT). */
+export const LOOKUP_NONOTIFY = 2;
+/** Don't count keyspace hits/misses. */
+export const LOOKUP_NOSTATS = 4;
+/** A write lookup: neither stats nor "keymiss". */
+export const LOOKUP_WRITE = 8;
+
 /**
- * Redis's lookupKeyRead: the live value of a key in the client's database, counting a keyspace
- * hit or miss (and a "keymiss" notification), touching the LRU unless CLIENT NO-TOUCH is on.
+ * Redis 7.0's lookupKey: the live value of a key in the client's database (expiring it lazily
+ * first), updating its LRU unless told not to or CLIENT NO-TOUCH is on, counting a keyspace hit
+ * or miss and firing "keymiss" unless the flags say otherwise.
  */
-export function lookupRead(c: Client, key: string): Value | undefined {
-  const v = c.db.get(key, !c.noTouch);
-  if (v === undefined) {
-    c.server.stats.keyspaceMisses++;
-    c.server.notify(NOTIFY.keyMiss, 'keymiss', key, c.db.id);
-  } else {
-    c.server.stats.keyspaceHits++;
+export function lookupKey(c: Client, key: string, flags: number): Value | undefined {
+  const db = c.db;
+  const s = db.findSlot(key);
+  if (s >= 0) {
+    if (!(flags & LOOKUP_NOTOUCH) && !c.noTouch) db.touchSlot(s);
+    if (!(flags & (LOOKUP_NOSTATS | LOOKUP_WRITE))) c.server.stats.keyspaceHits++;
+    return db.table.valueAt(s);
   }
-  return v;
+  if (!(flags & (LOOKUP_NONOTIFY | LOOKUP_WRITE))) c.server.notify(NOTIFY.keyMiss, 'keymiss', key, db.id);
+  if (!(flags & (LOOKUP_NOSTATS | LOOKUP_WRITE))) c.server.stats.keyspaceMisses++;
+  return undefined;
+}
+
+/** Redis's lookupKeyRead: counts a hit or miss, fires "keymiss", touches the LRU. */
+export function lookupRead(c: Client, key: string, flags = LOOKUP_NONE): Value | undefined {
+  return lookupKey(c, key, flags);
 }
 
 /** Redis's lookupKeyWrite: the live value, no hit/miss accounting. */
-export function lookupWrite(c: Client, key: string): Value | undefined {
-  return c.db.get(key, true);
+export function lookupWrite(c: Client, key: string, flags = LOOKUP_NONE): Value | undefined {
+  return lookupKey(c, key, flags | LOOKUP_WRITE);
 }
 
 /** Replies WRONGTYPE and returns true when a present value is not of the wanted type. */

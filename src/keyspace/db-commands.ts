@@ -1,0 +1,58 @@
+import type { CommandDef } from '../commands/table.js';
+import type { Client } from '../server/client.js';
+import type { Server } from '../server/server.js';
+import type { Db } from './db.js';
+import { ERR } from '../errors.js';
+
+/**
+ * Redis's getFlushCommandFlags: FLUSHDB/FLUSHALL take one optional SYNC or ASYNC. Returns false
+ * after replying a syntax error. Both modes free synchronously here: a JS heap has no lazyfree
+ * thread, and the reply is the same.
+ */
+function parseFlushMode(c: Client, argv: string[]): boolean {
+  if (argv.length === 1) return true;
+  if (argv.length === 2) {
+    const m = argv[1]!.toLowerCase();
+    if (m === 'sync' || m === 'async') return true;
+  }
+  c.reply.error(ERR.syntax);
+  return false;
+}
+
+/**
+ * Empties one database (signalFlushedDb): WATCHers of any key that existed are told, and the
+ * number of keys removed is returned for server.dirty.
+ */
+export function flushDb(server: Server, db: Db): number {
+  if (server.keyModifiedHooks.length > 0 && db.size > 0) {
+    const t = db.table;
+    for (const s of t.slots()) server.keyModified(db, t.keyAt(s));
+  }
+  return db.flush();
+}
+
+function flushdb(c: Client, argv: string[]): void {
+  if (!parseFlushMode(c, argv)) return;
+  c.server.dirty += flushDb(c.server, c.db);
+  c.reply.ok();
+}
+
+function flushall(c: Client, argv: string[]): void {
+  if (!parseFlushMode(c, argv)) return;
+  const server = c.server;
+  let removed = 0;
+  for (const db of server.dbs) removed += flushDb(server, db);
+  // flushAllDataAndResetRDB adds one more so the (empty) dataset always counts as changed.
+  server.dirty += removed + 1;
+  c.reply.ok();
+}
+
+function dbsize(c: Client): void {
+  c.reply.int(c.db.size);
+}
+
+export const dbCommands: CommandDef[] = [
+  { name: 'flushdb', handler: flushdb },
+  { name: 'flushall', handler: flushall },
+  { name: 'dbsize', handler: dbsize },
+];
