@@ -69,10 +69,13 @@ export class RespParser {
           if (inline.length === 0) continue;
           return inline;
         }
-        const count = this.readHeader('too big mbulk count string');
-        if (count === null) return null;
-        if (count > INT_MAX) throw new ProtocolError('Protocol error: invalid multibulk length');
+        const cr = this.findCR('too big mbulk count string');
+        if (cr < 0) return null;
+        const count = parseHeaderInt(this.buf, this.pos + 1, cr);
+        if (count === null || count > INT_MAX) throw new ProtocolError('Protocol error: invalid multibulk length');
         if (this.unauthenticated && count > 10) throw new ProtocolError('Protocol error: unauthenticated multibulk length');
+        // Redis skips the byte after CR without checking that it is LF.
+        this.pos = cr + 2;
         if (count <= 0) continue;
         this.argv = [];
         this.argsLeft = count;
@@ -90,6 +93,29 @@ export class RespParser {
     this.pos = 0;
   }
 
+  /**
+   * Position of the CR ending the header line at pos, once the byte after it has arrived too;
+   * -1 while incomplete. Like Redis's strchr() on the query buffer, the search stops at a NUL
+   * byte, so a header with a NUL in it never completes (until it is too long).
+   */
+  private findCR(tooBig: string): number {
+    const buf = this.buf;
+    let cr = buf.indexOf(CR, this.pos);
+    if (cr >= 0) {
+      for (let i = this.pos; i < cr; i++) {
+        if (buf[i] === 0) {
+          cr = -1;
+          break;
+        }
+      }
+    }
+    if (cr < 0) {
+      if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError(`Protocol error: ${tooBig}`);
+      return -1;
+    }
+    return cr + 1 < buf.length ? cr : -1;
+  }
+
   /** Reads the remaining bulk strings of the current multibulk; false when bytes are missing. */
   private readArgs(): boolean {
     const argv = this.argv!;
@@ -104,19 +130,23 @@ export class RespParser {
       }
       if (this.bulkLen < 0) {
         if (this.pos >= this.buf.length) return false;
+        // Redis looks at the type byte only once the whole header line is there.
+        const cr = this.findCR('too big bulk count string');
+        if (cr < 0) return false;
         const c = this.buf[this.pos]!;
         if (c !== 36 /* '$' */) {
           throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(c)}'`);
         }
-        const len = this.readHeader('too big bulk count string');
-        if (len === null) return false;
-        if (len < 0 || len > this.maxBulkLen) throw new ProtocolError('Protocol error: invalid bulk length');
+        const len = parseHeaderInt(this.buf, this.pos + 1, cr);
+        if (len === null || len < 0 || len > this.maxBulkLen) throw new ProtocolError('Protocol error: invalid bulk length');
         if (this.unauthenticated && len > 16384) throw new ProtocolError('Protocol error: unauthenticated bulk length');
+        this.pos = cr + 2;
         this.bulkLen = len;
       }
       const len = this.bulkLen;
       const avail = this.buf.length - this.pos;
       if (avail >= len + 2) {
+        // The two bytes after the data are skipped unchecked, as Redis does.
         argv.push(this.buf.latin1Slice(this.pos, this.pos + len));
         this.pos += len + 2;
         this.argsLeft--;
@@ -134,26 +164,14 @@ export class RespParser {
     return true;
   }
 
-  /** Reads "<type><integer>\r\n" at pos. Null when the line is incomplete. */
-  private readHeader(tooBig: string): number | null {
-    const buf = this.buf;
-    const start = this.pos + 1;
-    const cr = buf.indexOf(CR, start);
-    if (cr < 0 || cr + 1 >= buf.length) {
-      if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError(`Protocol error: ${tooBig}`);
-      return null;
-    }
-    const n = parseHeaderInt(buf, start, cr);
-    this.pos = cr + 2;
-    if (n === null) {
-      throw new ProtocolError(tooBig === 'too big bulk count string' ? 'Protocol error: invalid bulk length' : 'Protocol error: invalid multibulk length');
-    }
-    return n;
-  }
-
   private parseInline(): string[] | null {
     const buf = this.buf;
-    const nl = buf.indexOf(LF, this.pos);
+    let nl = buf.indexOf(LF, this.pos);
+    // strchr() semantics again: a NUL before the newline hides it.
+    if (nl >= 0) {
+      const z = buf.indexOf(0, this.pos);
+      if (z >= 0 && z < nl) nl = -1;
+    }
     if (nl < 0) {
       if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big inline request');
       return null;
@@ -168,7 +186,7 @@ export class RespParser {
   }
 }
 
-/** string2ll on a header: optional '-', digits, no leading zeros, fits in a safe integer. */
+/** string2ll on a header: optional '-', digits, no leading zeros ("-0" too), at most 20 chars. */
 function parseHeaderInt(buf: Buffer, start: number, end: number): number | null {
   if (start >= end || end - start > 20) return null;
   let i = start;
@@ -178,73 +196,94 @@ function parseHeaderInt(buf: Buffer, start: number, end: number): number | null 
     i++;
     if (i === end) return null;
   }
-  if (buf[i] === 48 /* '0' */ && end - i > 1) return null;
+  if (buf[i] === 48 /* '0' */) return !neg && end - i === 1 ? 0 : null;
   let n = 0;
   for (; i < end; i++) {
     const d = buf[i]! - 48;
     if (d < 0 || d > 9) return null;
     n = n * 10 + d;
   }
-  if (n > Number.MAX_SAFE_INTEGER) return null;
+  if (n > Number.MAX_SAFE_INTEGER) {
+    // Rounded beyond 2^53, which is fine for comparing with limits; only int64 overflow must fail.
+    const b = BigInt(buf.latin1Slice(start, end));
+    if (b > 9223372036854775807n || b < -9223372036854775808n) return null;
+  }
   return neg ? -n : n;
 }
 
-function isHex(c: string): boolean {
-  return /^[0-9a-fA-F]$/.test(c);
+/** C's isspace() in the C locale: what sdssplitargs skips between arguments. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
 }
 
-const SPACE = /[ \n\r\t\v\f]/;
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
 
 /**
  * Redis's sdssplitargs: splits an inline command (or a config line) into arguments, with
- * "double quotes" (escapes \n \r \t \b \a \\ \" \xHH) and 'single quotes' (only \').
- * Returns null on unbalanced quotes or a closing quote not followed by a space.
+ * "double quotes" (escapes \n \r \t \b \a \xHH, any other escaped char stands for itself) and
+ * 'single quotes' (only \' is an escape). Returns null on unbalanced quotes or a closing quote
+ * followed by something other than a space. Faithful to the C details: the line ends at a NUL
+ * byte; all isspace() chars separate arguments, but only space, \t, \r and \n end an unquoted
+ * one (a \v or \f inside it is kept).
  */
-export function splitArgs(line: string): string[] | null {
+export function splitArgs(input: string): string[] | null {
+  const z = input.indexOf('\0');
+  const line = z >= 0 ? input.slice(0, z) : input;
+  const n = line.length;
   const out: string[] = [];
   let i = 0;
-  const n = line.length;
   for (;;) {
-    while (i < n && SPACE.test(line[i]!)) i++;
+    while (i < n && isSpace(line.charCodeAt(i))) i++;
     if (i >= n) return out;
     let cur = '';
     let inq = false;
     let insq = false;
     for (;;) {
-      const c = line[i];
+      const c = i < n ? line.charCodeAt(i) : 0;
       if (inq) {
-        if (c === undefined) return null;
-        if (c === '\\' && line[i + 1] === 'x' && i + 3 < n + 0 && isHex(line[i + 2] ?? '') && isHex(line[i + 3] ?? '')) {
-          cur += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
-          i += 3;
-        } else if (c === '\\' && i + 1 < n) {
-          i++;
-          const e = line[i]!;
-          cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e;
-        } else if (c === '"') {
-          if (i + 1 < n && !SPACE.test(line[i + 1]!)) return null;
+        if (c === 92 /* \ */ && i + 1 < n) {
+          const e = line.charCodeAt(i + 1);
+          const h1 = i + 2 < n ? hexValue(line.charCodeAt(i + 2)) : -1;
+          const h2 = i + 3 < n ? hexValue(line.charCodeAt(i + 3)) : -1;
+          if (e === 120 /* x */ && h1 >= 0 && h2 >= 0) {
+            cur += String.fromCharCode(h1 * 16 + h2);
+            i += 3;
+          } else {
+            i++;
+            cur += e === 110 ? '\n' : e === 114 ? '\r' : e === 116 ? '\t' : e === 98 ? '\b' : e === 97 ? '\x07' : line[i]!;
+          }
+        } else if (c === 34 /* " */) {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
           i++;
           break;
+        } else if (i >= n) {
+          return null;
         } else {
-          cur += c;
+          cur += line[i]!;
         }
       } else if (insq) {
-        if (c === undefined) return null;
-        if (c === '\\' && line[i + 1] === "'") {
+        if (c === 92 && i + 1 < n && line.charCodeAt(i + 1) === 39 /* ' */) {
           i++;
           cur += "'";
-        } else if (c === "'") {
-          if (i + 1 < n && !SPACE.test(line[i + 1]!)) return null;
+        } else if (c === 39) {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
           i++;
           break;
+        } else if (i >= n) {
+          return null;
         } else {
-          cur += c;
+          cur += line[i]!;
         }
       } else {
-        if (c === undefined || SPACE.test(c)) break;
-        if (c === '"') inq = true;
-        else if (c === "'") insq = true;
-        else cur += c;
+        if (i >= n || c === 32 || c === 10 || c === 13 || c === 9) break;
+        if (c === 34) inq = true;
+        else if (c === 39) insq = true;
+        else cur += line[i]!;
       }
       i++;
     }
