@@ -41,7 +41,7 @@ export function execute(c: Client, argv: string[]): void {
     reject(c, cmd, arityError(cmd.fullName));
     return;
   }
-  if (!c.authenticated && !cmd.flags.has('no-auth')) {
+  if (!c.authenticated && !cmd.flags.has('no_auth')) {
     reject(c, cmd, ERR.noAuth);
     return;
   }
