@@ -3,6 +3,7 @@ import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import type { Db } from './db.js';
 import { ERR } from '../errors.js';
+import { cIntArg } from './args.js';
 
 /**
  * Redis's getFlushCommandFlags: FLUSHDB/FLUSHALL take one optional SYNC or ASYNC. Returns false
@@ -51,8 +52,47 @@ function dbsize(c: Client): void {
   c.reply.int(c.db.size);
 }
 
+/** Tells WATCHers of every key present in either database (touchAllWatchedKeysInDb). */
+function touchAll(server: Server, a: Db, b: Db): void {
+  if (server.keyModifiedHooks.length === 0) return;
+  for (const db of [a, b]) {
+    for (const s of db.table.slots()) {
+      const key = db.table.keyAt(s);
+      server.keyModified(a, key);
+      server.keyModified(b, key);
+    }
+  }
+}
+
+/**
+ * SWAPDB: the two databases exchange their contents; clients stay on their index and so see the
+ * other data set (dbSwapDatabases swaps the dicts, not the redisDb structs).
+ */
+function swapdb(c: Client, argv: string[]): void {
+  const id1 = cIntArg(c, argv[1]!, 'ERR invalid first DB index');
+  if (id1 === null) return;
+  const id2 = cIntArg(c, argv[2]!, 'ERR invalid second DB index');
+  if (id2 === null) return;
+  const server = c.server;
+  const a = server.dbs[id1];
+  const b = server.dbs[id2];
+  if (id1 < 0 || id2 < 0 || a === undefined || b === undefined) {
+    c.reply.error(ERR.dbIndex);
+    return;
+  }
+  if (a !== b) {
+    touchAll(server, a, b);
+    const t = a.table;
+    a.table = b.table;
+    b.table = t;
+  }
+  server.dirty++;
+  c.reply.ok();
+}
+
 export const dbCommands: CommandDef[] = [
   { name: 'flushdb', handler: flushdb },
   { name: 'flushall', handler: flushall },
   { name: 'dbsize', handler: dbsize },
+  { name: 'swapdb', handler: swapdb },
 ];

@@ -1,4 +1,5 @@
 import { KeyTable } from './table.js';
+import { NOTIFY } from './notify.js';
 
 /** A non-string value: lists, hashes, sets, sorted sets, streams. */
 export interface ObjectValue {
@@ -69,6 +70,8 @@ export interface KeyspaceEvents {
   keyModified(db: Db, key: string): void;
   /** A key expired and was removed. */
   keyExpired(db: Db, key: string): void;
+  /** notifyKeyspaceEvent (dbAdd fires "new"). */
+  notify(type: number, event: string, key: string, dbid: number): void;
   /** maxmemory-policy decides whether objects keep an LRU clock or an LFU counter. */
   readonly config: { get(name: string): string; int(name: string): number };
 }
@@ -91,7 +94,8 @@ export class Db {
     const s = t.find(key);
     if (s < 0) return -1;
     const e = t.expireAt(s);
-    if (e !== 0 && e <= this.events.now) {
+    // keyIsExpired: a key lives through the very millisecond it expires at.
+    if (e !== 0 && e < this.events.now) {
       this.expireSlot(s);
       return -1;
     }
@@ -150,6 +154,7 @@ export class Db {
     let s = this.findSlot(key);
     if (s < 0) {
       s = t.insert(key, v, this.newLru());
+      this.events.notify(NOTIFY.newKey, 'new', key, this.id);
     } else {
       t.setValueAt(s, v);
       // dbOverwrite keeps the old LFU counter; under LRU the new object is fresh.
@@ -161,10 +166,14 @@ export class Db {
     return s;
   }
 
-  /** Adds a key known to be absent (no TTL). */
-  add(key: string, v: Value, flags = 0): number {
-    const s = this.table.insert(key, v, this.newLru());
+  /**
+   * Adds a key known to be absent (no TTL), as Redis's dbAdd: fires "new". `lru` carries an
+   * existing object's access clock over (RENAME and MOVE move the object itself).
+   */
+  add(key: string, v: Value, flags = 0, lru = this.newLru()): number {
+    const s = this.table.insert(key, v, lru);
     this.table.setFlags(s, flags);
+    this.events.notify(NOTIFY.newKey, 'new', key, this.id);
     this.events.keyModified(this, key);
     return s;
   }
@@ -195,7 +204,13 @@ export class Db {
     return this.table.expireAt(slot);
   }
 
-  setExpire(slot: number, whenMs: number): void {
+  /** The expiry to the last digit (a bigint only beyond 2^53 ms), or 0. */
+  expireExact(slot: number): number | bigint {
+    return this.table.expireExact(slot);
+  }
+
+  /** Sets (or with 0 removes) a key's absolute expiry in ms. */
+  setExpire(slot: number, whenMs: number | bigint): void {
     this.table.setExpireAt(slot, whenMs);
   }
 

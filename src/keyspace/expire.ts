@@ -33,7 +33,7 @@ export function activeExpireCycle(server: Server, hz: number): void {
       for (let i = 0; i < n; i++) {
         const s = t.nextVolatile();
         if (s < 0) break;
-        if (t.expireAt(s) <= now) {
+        if (t.expireAt(s) < now) {
           db.expireSlot(s);
           expired++;
         }

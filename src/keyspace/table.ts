@@ -46,6 +46,12 @@ export class KeyTable<V> {
   private volPos: Int32Array = new Int32Array(0);
   /** Slots that have an expiry, densely packed. */
   private volatile: Int32Array = new Int32Array(0);
+  /**
+   * Exact expiry times that a double cannot hold (beyond 2^53 ms, e.g. PEXPIREAT k
+   * 9223372036854775807): PEXPIRETIME must answer them to the last digit. `expires` keeps the
+   * rounded value for comparisons with the clock, which is all that precision is needed for.
+   */
+  private bigExpires: Map<number, bigint> | null = null;
   private volCount = 0;
   private volCursor = 0;
   private capacity = 0;
@@ -86,8 +92,14 @@ export class KeyTable<V> {
     this.vals[slot] = v;
   }
 
+  /** Expiry in ms (rounded beyond 2^53), or 0 for none. */
   expireAt(slot: number): number {
     return this.expires[slot]!;
+  }
+
+  /** Expiry in ms, exact: a bigint only when a double could not hold it. 0 for none. */
+  expireExact(slot: number): number | bigint {
+    return this.bigExpires?.get(slot) ?? this.expires[slot]!;
   }
 
   lruAt(slot: number): number {
@@ -159,7 +171,16 @@ export class KeyTable<V> {
     }
   }
 
-  setExpireAt(slot: number, when: number): void {
+  setExpireAt(slot: number, exact: number | bigint): void {
+    let when: number;
+    if (typeof exact === 'bigint') {
+      when = Number(exact);
+      if (BigInt(when) !== exact) (this.bigExpires ??= new Map()).set(slot, exact);
+      else this.bigExpires?.delete(slot);
+    } else {
+      when = exact;
+      this.bigExpires?.delete(slot);
+    }
     const had = this.expires[slot] !== 0;
     this.expires[slot] = when;
     if (when !== 0 && !had) {
