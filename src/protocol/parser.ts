@@ -135,7 +135,9 @@ export class RespParser {
         if (cr < 0) return false;
         const c = this.buf[this.pos]!;
         if (c !== 36 /* '$' */) {
-          throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(c)}'`);
+          // Redis's error replies turn CR and LF into spaces.
+          const got = c === CR || c === LF ? ' ' : String.fromCharCode(c);
+          throw new ProtocolError(`Protocol error: expected '$', got '${got}'`);
         }
         const len = parseHeaderInt(this.buf, this.pos + 1, cr);
         if (len === null || len < 0 || len > this.maxBulkLen) throw new ProtocolError('Protocol error: invalid bulk length');

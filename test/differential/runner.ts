@@ -15,12 +15,17 @@ import '../../src/protocol/buffer-ext.js';
  *   @sleep MS        wait (for expiry tests)
  *   @conn N          later commands go over connection N (opened on first use; 1 is the default)
  *   @raw N "BYTES"   send raw bytes, compare the next N replies and whether the connection closed
+ *   @rawrep N "HEAD" COUNT "UNIT" ["TAIL"]
+ *                    the same for HEAD + UNIT repeated COUNT times + TAIL (for 64 KiB lines)
+ *   @hello           send HELLO with the run's protocol version (2 or 3), e.g. after AUTH
  *   @reconnect       close every connection and start again
+ * A header line `#! name=value ...` (anywhere, usually first) gives server options: both servers
+ * of such a script start with them (see scriptOptions), e.g. `#! requirepass=secret`.
  */
 export interface ScriptLine {
   lineNo: number;
   text: string;
-  directive: 'cmd' | 'sort' | 'type' | 'skip' | 'sleep' | 'conn' | 'raw' | 'reconnect';
+  directive: 'cmd' | 'sort' | 'type' | 'skip' | 'sleep' | 'conn' | 'raw' | 'rawrep' | 'hello' | 'reconnect';
   argv: string[];
   n: number;
 }
@@ -37,11 +42,11 @@ export function parseScript(text: string): ScriptLine[] {
     if (m) {
       directive = m[1] as ScriptLine['directive'];
       rest = m[2]!;
-      if (!['sort', 'type', 'skip', 'sleep', 'conn', 'raw', 'reconnect'].includes(directive)) throw new Error(`line ${i + 1}: unknown directive @${m[1]}`);
+      if (!['sort', 'type', 'skip', 'sleep', 'conn', 'raw', 'rawrep', 'hello', 'reconnect'].includes(directive)) throw new Error(`line ${i + 1}: unknown directive @${m[1]}`);
       if (directive === 'sleep' || directive === 'conn') {
         n = Number(rest);
         rest = '';
-      } else if (directive === 'raw') {
+      } else if (directive === 'raw' || directive === 'rawrep') {
         const mm = /^(\d+)\s+(.*)$/.exec(rest);
         if (!mm) throw new Error(`line ${i + 1}: @raw N "bytes"`);
         n = Number(mm[1]);
@@ -50,9 +55,36 @@ export function parseScript(text: string): ScriptLine[] {
     }
     const argv = rest === '' ? [] : splitArgs(Buffer.from(rest, 'utf8').latin1Slice(0, Buffer.byteLength(rest, 'utf8')));
     if (argv === null) throw new Error(`line ${i + 1}: unbalanced quotes`);
+    if (directive === 'rawrep' && (argv.length < 3 || argv.length > 4 || !/^\d+$/.test(argv[1]!))) {
+      throw new Error(`line ${i + 1}: @rawrep N "head" COUNT "unit" ["tail"]`);
+    }
     out.push({ lineNo: i + 1, text: line, directive, argv, n });
   });
   return out;
+}
+
+/** Server options from `#! name=value ...` header lines. */
+export function scriptOptions(text: string): Record<string, string> {
+  const opts: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line.startsWith('#!')) continue;
+    const words = splitArgs(line.slice(2));
+    if (words === null) throw new Error(`bad options line: ${line}`);
+    for (const w of words) {
+      const eq = w.indexOf('=');
+      if (eq <= 0) throw new Error(`bad option ${JSON.stringify(w)} (want name=value)`);
+      opts[w.slice(0, eq)] = w.slice(eq + 1);
+    }
+  }
+  return opts;
+}
+
+/** The bytes a @raw or @rawrep line sends. */
+function rawBytes(line: ScriptLine): string {
+  if (line.directive === 'raw') return line.argv.join(' ');
+  const [head, count, unit, tail] = line.argv as [string, string, string, string | undefined];
+  return head + unit.repeat(Number(count)) + (tail ?? '');
 }
 
 function sortDeep(r: ReplyValue): ReplyValue {
@@ -137,13 +169,15 @@ class Side {
  * Runs a script against Redis and Nodis in lockstep and returns every line whose replies differ.
  * Replies are compared as exact bytes unless a directive says otherwise.
  */
-export async function runScript(lines: ScriptLine[], redisPort: number, nodisPort: number, resp: 2 | 3): Promise<Mismatch[]> {
+export async function runScript(lines: ScriptLine[], redisPort: number, nodisPort: number, resp: 2 | 3, options: Record<string, string> = {}): Promise<Mismatch[]> {
   const sides = [new Side(redisPort, resp), new Side(nodisPort, resp)] as const;
   const mismatches: Mismatch[] = [];
   let conn = 1;
   // Each script starts from empty databases.
   for (const s of sides) {
     const c = await s.conn(99);
+    const pass = options['requirepass'];
+    if (pass !== undefined && pass !== '') await c.call('AUTH', pass);
     await c.call('FLUSHALL');
     c.close();
     s.conns.delete(99);
@@ -166,24 +200,27 @@ export async function runScript(lines: ScriptLine[], redisPort: number, nodisPor
       for (const s of sides) {
         const c = await s.conn(conn);
         const got: string[] = [];
-        if (line.directive === 'raw') {
-          c.sendRaw(line.argv.join(' '));
+        if (line.directive === 'raw' || line.directive === 'rawrep') {
+          c.sendRaw(Buffer.from(rawBytes(line), 'latin1'));
           for (let i = 0; i < line.n; i++) {
             const r = await c.read();
             got.push(r ? 'bytes:' + r.raw.latin1Slice(0, r.raw.length) : 'closed');
           }
           if (line.n > 0) {
-            // Give a closing server a moment to close, then record whether it did.
-            await new Promise((r) => setTimeout(r, 30));
-            got.push(c.closed ? 'closed' : 'open');
+            // Redis (the first side) closes within a moment or not at all; Nodis then gets a long
+            // grace to close too when Redis did, and a short one to close wrongly when it did not.
+            const redisClosed = replies.length > 0 && replies[0]![replies[0]!.length - 1] === 'closed';
+            const closed = await c.waitClosed(replies.length === 0 ? 300 : redisClosed ? 3000 : 50);
+            got.push(closed ? 'closed' : 'open');
           }
         } else {
-          const r = await c.call(...line.argv);
+          const argv = line.directive === 'hello' ? ['HELLO', String(resp)] : line.argv;
+          const r = await c.call(...argv);
           if (r === null) got.push('closed');
           else if (line.directive === 'skip') got.push('');
           else if (line.directive === 'type') got.push(shape(r.value));
           else if (line.directive === 'sort') got.push(encodeReply(sortDeep(r.value)));
-          else if (line.argv[0]?.toLowerCase() === 'hello') got.push(encodeReply(maskHelloId(line.argv, r.value)));
+          else if (argv[0]?.toLowerCase() === 'hello') got.push(encodeReply(maskHelloId(argv, r.value)));
           else got.push('bytes:' + r.raw.latin1Slice(0, r.raw.length));
         }
         replies.push(got);

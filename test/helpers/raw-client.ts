@@ -61,6 +61,22 @@ export class RawClient {
     });
   }
 
+  /** Whether the server closes the connection within `ms` (resolves as soon as it does). */
+  waitClosed(ms: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.sock.off('close', onClose);
+        resolve(this.closed);
+      }, ms);
+      const onClose = () => {
+        clearTimeout(t);
+        resolve(true);
+      };
+      this.sock.once('close', onClose);
+    });
+  }
+
   sendRaw(data: string | Buffer): void {
     this.sock.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
   }
