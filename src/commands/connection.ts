@@ -1,6 +1,6 @@
 import type { CommandDef } from './table.js';
 import type { Client } from '../server/client.js';
-import { ERR } from '../errors.js';
+import { ERR, cstr, oneLine } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
 import { isOpt } from './args.js';
 import { NODIS_VERSION } from '../server/version.js';
@@ -15,9 +15,24 @@ export function checkPassword(c: Client, user: string, pass: string): boolean {
   return required === '' || pass === required;
 }
 
+/**
+ * Whether a client is in RESP2 subscribed mode. The pub/sub module sets this when it arrives;
+ * PING answers differently there, as Redis does.
+ */
+export const connectionHooks: { subscribed: (c: Client) => boolean } = {
+  subscribed: () => false,
+};
+
 function ping(c: Client, argv: string[]): void {
   if (argv.length > 2) {
     c.reply.error(`ERR wrong number of arguments for 'ping' command`);
+    return;
+  }
+  if (c.resp === 2 && connectionHooks.subscribed(c)) {
+    // A subscribed RESP2 client can only read arrays: ["pong", arg-or-empty].
+    c.reply.array(2);
+    c.reply.bulk('pong');
+    c.reply.bulk(argv.length === 2 ? argv[1]! : '');
     return;
   }
   if (argv.length === 2) c.reply.bulk(argv[1]!);
@@ -59,36 +74,32 @@ function hello(c: Client, argv: string[]): void {
     }
     ver = v;
   }
-  let auth: [string, string] | null = null;
-  let name: string | null = null;
+  // Options take effect one by one as Redis applies them: a SETNAME before a failing AUTH sticks.
   for (; i < argv.length; i++) {
     const more = argv.length - i - 1;
-    if (isOpt(argv[i]!, 'auth') && more >= 2) {
-      auth = [argv[i + 1]!, argv[i + 2]!];
+    const opt = argv[i]!;
+    if (isOpt(opt, 'auth') && more >= 2) {
+      const user = argv[i + 1]!;
+      if (!checkPassword(c, user, argv[i + 2]!)) {
+        c.reply.error(ERR.wrongPass);
+        return;
+      }
+      c.setAuthenticated(true);
+      c.user = user;
       i += 2;
-    } else if (isOpt(argv[i]!, 'setname') && more >= 1) {
-      name = argv[i + 1]!;
+    } else if (isOpt(opt, 'setname') && more >= 1) {
+      const name = argv[i + 1]!;
+      if (!validClientName(c, name)) return;
+      c.name = name;
       i += 1;
     } else {
-      c.reply.error(`ERR Syntax error in HELLO option '${argv[i]!}'`);
+      c.reply.error(oneLine(`ERR Syntax error in HELLO option '${cstr(opt, Infinity)}'`));
       return;
     }
-  }
-  if (auth) {
-    if (!checkPassword(c, auth[0], auth[1])) {
-      c.reply.error(ERR.wrongPass);
-      return;
-    }
-    c.setAuthenticated(true);
-    c.user = auth[0];
   }
   if (!c.authenticated) {
-    c.reply.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+    c.reply.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
     return;
-  }
-  if (name !== null) {
-    if (!validClientName(c, name)) return;
-    c.name = name;
   }
   c.reply.resp = ver === 3 ? 3 : 2;
   const r = c.reply;
@@ -127,6 +138,11 @@ function select(c: Client, argv: string[]): void {
     c.reply.error(ERR.notInteger);
     return;
   }
+  // getIntFromObjectOrReply: a valid long long outside int range has its own message.
+  if (idx < -2147483648 || idx > 2147483647) {
+    c.reply.error('ERR value is out of range, value must between -2147483648 and 2147483647');
+    return;
+  }
   if (idx < 0 || idx >= c.server.dbs.length) {
     c.reply.error(ERR.dbIndex);
     return;
@@ -140,14 +156,16 @@ function quit(c: Client): void {
   c.closeAfterReply = true;
 }
 
-/** RESET: back to a fresh connection's state. */
+/**
+ * RESET: back to a fresh connection's state (clearClientConnectionState). Redis 7.0 keeps the
+ * CLIENT NO-EVICT flag; NO-TOUCH (7.2) is cleared.
+ */
 function reset(c: Client): void {
   c.selectDb(0);
   c.reply.resp = 2;
   c.name = '';
   c.replyMode = 'on';
   c.skipNext = false;
-  c.noEvict = false;
   c.noTouch = false;
   c.user = 'default';
   c.setAuthenticated(!c.server.authRequired());
