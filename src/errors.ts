@@ -18,6 +18,11 @@ export const ERR = {
   offsetOutOfRange: 'ERR offset is out of range',
   timeoutNegative: 'ERR timeout is negative',
   sameObject: 'ERR source and destination objects are the same',
+  decrementOverflow: 'ERR decrement would overflow',
+  lcsNotString: 'ERR The specified keys must contain string values',
+  lcsLenAndIdx: 'ERR If you want both the length and indexes, please just use IDX.',
+  lcsTooLong: 'ERR String too long for LCS',
+  lcsTooBig: 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len',
 } as const;
 
 /** "ERR wrong number of arguments for 'get' command". */
