@@ -17,7 +17,7 @@ export function cIntArg(c: Client, s: string, msg?: string): number | null {
     return null;
   }
   if (n < INT_MIN || n > INT_MAX) {
-    c.reply.error(msg ?? `ERR value is out of range, must be between ${INT_MIN} and ${INT_MAX}`);
+    c.reply.error(msg ?? `ERR value is out of range, value must between ${INT_MIN} and ${INT_MAX}`);
     return null;
   }
   return n;
@@ -45,6 +45,9 @@ export function scanCursorArg(c: Client, s: string): bigint | null {
     c.reply.error('ERR invalid cursor');
     return null;
   };
+  // C reads the argument as a NUL-terminated string: whatever follows a NUL is not seen.
+  const z = s.indexOf('\0');
+  if (z >= 0) s = s.slice(0, z);
   if (s.length === 0) return 0n;
   let i = 0;
   const c0 = s.charCodeAt(0);
