@@ -29,14 +29,33 @@ class Incomplete extends Error {}
 export class ReplyReader {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
+  /** Chunks not yet joined to buf, and their total size. */
+  private queued: Buffer[] = [];
+  private queuedBytes = 0;
+  /** Bytes buf must hold before parsing is worth retrying (a big bulk still arriving). */
+  private need = 0;
 
   push(chunk: Buffer): void {
-    this.buf = this.pos >= this.buf.length ? chunk : Buffer.concat([this.buf.subarray(this.pos), chunk]);
+    // Joining is deferred until enough has arrived, so a large reply in many chunks costs
+    // one copy rather than one per chunk.
+    this.queued.push(chunk);
+    this.queuedBytes += chunk.length;
+  }
+
+  private join(): void {
+    if (this.queued.length === 0) return;
+    const rest = this.buf.subarray(this.pos);
+    this.buf = rest.length === 0 && this.queued.length === 1 ? this.queued[0]! : Buffer.concat([rest, ...this.queued]);
     this.pos = 0;
+    this.queued = [];
+    this.queuedBytes = 0;
   }
 
   /** The next whole reply with its raw bytes, or null when more bytes are needed. */
   next(): { value: ReplyValue; raw: Buffer } | null {
+    if (this.buf.length + this.queuedBytes < this.need) return null;
+    this.join();
+    this.need = 0;
     const start = this.pos;
     try {
       const value = this.read();
@@ -59,7 +78,10 @@ export class ReplyReader {
   }
 
   private blob(n: number): string {
-    if (this.buf.length - this.pos < n + 2) throw new Incomplete();
+    if (this.buf.length - this.pos < n + 2) {
+      this.need = this.pos + n + 2;
+      throw new Incomplete();
+    }
     const s = this.buf.latin1Slice(this.pos, this.pos + n);
     this.pos += n + 2;
     return s;
