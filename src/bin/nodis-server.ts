@@ -1,44 +1,55 @@
 #!/usr/bin/env node
-import fs from 'node:fs';
-import path from 'node:path';
-import { Config, ConfigFileError, argvToConfigText } from '../server/config.js';
+import { Config, ConfigFileError, ConfigOpenError, argvToConfigText } from '../server/config.js';
 import { Server } from '../server/server.js';
+import { Logger } from '../server/log.js';
 import { NODIS_OWN_VERSION, NODIS_VERSION } from '../server/version.js';
 
+/** redis-server's usage text, with our name; like Redis it goes to stderr and exits 1. */
+const USAGE = `Usage: nodis-server [/path/to/redis.conf] [options] [-]
+       nodis-server - (read config from stdin)
+       nodis-server -v or --version
+       nodis-server -h or --help
+
+Examples:
+       nodis-server (run the server with default conf)
+       echo 'maxmemory 128mb' | nodis-server -
+       nodis-server /etc/redis/6379.conf
+       nodis-server --port 7777
+       nodis-server --port 0 (any free port; the log says which)
+       nodis-server /etc/myredis.conf --loglevel verbose -
+`;
+
+/** Redis's box for a bad directive, printed to stderr, byte for byte the same layout. */
 function fatalConfig(e: ConfigFileError): never {
   process.stderr.write(
     `\n*** FATAL CONFIG FILE ERROR (Redis ${NODIS_VERSION}) ***\n` +
       `Reading the configuration file, at line ${e.lineNo}\n` +
-      `>>> '${e.line}'\n${e.reason}\n`,
+      `>>> '${Buffer.from(e.line, 'latin1').toString('utf8')}'\n${e.reason}\n`,
   );
   process.exit(1);
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  // Like Redis, only the first argument is looked at for these.
   if (args[0] === '-v' || args[0] === '--version') {
-    process.stdout.write(`Nodis server v=${NODIS_OWN_VERSION} redis_compat=${NODIS_VERSION} node=${process.version}\n`);
-    return;
+    process.stdout.write(`Nodis server v=${NODIS_OWN_VERSION} redis_version=${NODIS_VERSION} node=${process.version} bits=64\n`);
+    process.exit(0);
   }
   if (args[0] === '-h' || args[0] === '--help') {
-    process.stdout.write('Usage: nodis-server [/path/to/redis.conf] [--port 6379] [--bind 127.0.0.1] [--option value ...]\n');
-    return;
+    process.stderr.write(USAGE);
+    process.exit(1);
   }
   const config = new Config();
   // Nodis listens on loopback unless told otherwise (redis.conf's shipped default), not on all interfaces.
   config.set('bind', ['127.0.0.1', '-::1'], true);
-  const { file, text } = argvToConfigText(args);
+  const { file, stdin, text } = argvToConfigText(args);
   try {
-    if (file !== null) {
-      const body = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
-      config.configFile = file === '-' ? null : path.resolve(file);
-      config.loadText(body, file === '-' ? process.cwd() : path.dirname(path.resolve(file)));
-    }
-    config.loadText(text, process.cwd());
+    config.loadServerConfig(file, stdin, text);
   } catch (e) {
     if (e instanceof ConfigFileError) fatalConfig(e);
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EACCES') {
-      process.stderr.write(`Fatal error, can't open config file '${file}': ${(e as Error).message}\n`);
+    if (e instanceof ConfigOpenError) {
+      new Logger().warning(e.message);
       process.exit(1);
     }
     throw e;
@@ -51,20 +62,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const server = new Server(config);
-  server.log.notice(`oO0OoO0OoO0Oo Nodis is starting oO0OoO0OoO0Oo`);
-  server.log.notice(`Nodis version=${NODIS_OWN_VERSION}, redis compatibility=${NODIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
-  if (file === null) server.log.warning(`Warning: no config file specified, using the default config. In order to specify a config file use nodis-server /path/to/redis.conf`);
-  try {
-    await server.listen();
-  } catch (e) {
-    server.log.warning(`Failed listening on port ${config.int('port')} (tcp), aborting: ${(e as Error).message}`);
-    process.exit(1);
+  server.log.warning(`oO0OoO0OoO0Oo Nodis is starting oO0OoO0OoO0Oo`);
+  server.log.warning(`Nodis version=${NODIS_OWN_VERSION}, redis_version=${NODIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
+  if (file === null) {
+    server.log.warning(`Warning: no config file specified, using the default config. In order to specify a config file use nodis-server /path/to/redis.conf`);
+  } else {
+    server.log.warning('Configuration loaded');
   }
-  server.log.notice(`Running mode=standalone, port=${server.port}.`);
-  server.log.notice(`Server initialized`);
-  server.log.notice(`Ready to accept connections tcp`);
+  // Signals are handled from here on, so one arriving while we bind still exits cleanly.
   let stopping = false;
-  const shutdown = async (why: string) => {
+  const shutdown = async (why: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     server.log.warning(`${why} scheduling shutdown...`);
@@ -75,6 +82,16 @@ async function main(): Promise<void> {
   server.onShutdown = () => void shutdown('User requested shutdown...');
   process.on('SIGTERM', () => void shutdown('Received SIGTERM'));
   process.on('SIGINT', () => void shutdown('Received SIGINT'));
+  try {
+    await server.listen();
+  } catch (e) {
+    server.log.warning(`Failed listening on port ${config.int('port')} (tcp), aborting: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  // With --port 0 the system picks the port: this line is how scripts and tests learn it.
+  server.log.notice(`Running mode=standalone, port=${server.port}.`);
+  server.log.warning(`Server initialized`);
+  server.log.notice(`Ready to accept connections`);
 }
 
 void main();
