@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startNodis } from '../helpers/servers.js';
 import type { Server } from '../../src/index.js';
+import type { ObjectValue } from '../../src/keyspace/db.js';
 
 let server: Server;
 let redis: Redis;
@@ -128,4 +129,53 @@ test('LCS replies through a real client', async () => {
   assert.equal(await redis.call('LCS', 'key1', 'key2'), 'mytext');
   assert.equal(await redis.call('LCS', 'key1', 'key2', 'LEN'), 6);
   assert.deepEqual(await redis.call('LCS', 'key1', 'key2', 'IDX', 'MINMATCHLEN', '4', 'WITHMATCHLEN'), ['matches', [[[4, 7], [5, 8], 4]], 'len', 6]);
+});
+
+/** A stand-in for a non-string value until the other types exist. */
+const fakeList: ObjectValue = {
+  type: 'list',
+  encoding: () => 'quicklist',
+  clone: () => fakeList,
+};
+
+test('wrong types: the replies and their precedence match redis-server 7.0.15', async () => {
+  server.dbs[0]!.add('l', fakeList);
+  const wrongType = /^WRONGTYPE Operation against a key holding the wrong kind of value$/;
+  const cases: [string[], RegExp | string | null | number | (string | null)[]][] = [
+    [['GET', 'l'], wrongType],
+    [['SET', 'l', 'v', 'GET'], wrongType],
+    [['GETEX', 'l'], wrongType],
+    [['GETEX', 'l', 'EX', 'abc'], wrongType],
+    [['GETEX', 'l', 'FOO'], /^ERR syntax error$/],
+    [['GETDEL', 'l'], wrongType],
+    [['GETSET', 'l', 'v'], wrongType],
+    [['MGET', 'l', 'x'], [null, null]],
+    [['APPEND', 'l', 'x'], wrongType],
+    [['STRLEN', 'l'], wrongType],
+    [['GETRANGE', 'l', '0', '1'], wrongType],
+    [['GETRANGE', 'l', 'a', '1'], /^ERR value is not an integer or out of range$/],
+    [['SUBSTR', 'l', '0', '1'], wrongType],
+    [['SETRANGE', 'l', '0', 'x'], wrongType],
+    [['SETRANGE', 'l', '-1', 'x'], /^ERR offset is out of range$/],
+    [['SETRANGE', 'l', '0', ''], wrongType],
+    [['INCR', 'l'], wrongType],
+    [['DECR', 'l'], wrongType],
+    [['INCRBY', 'l', '1'], wrongType],
+    [['INCRBY', 'l', 'x'], /^ERR value is not an integer or out of range$/],
+    [['DECRBY', 'l', '1'], wrongType],
+    [['INCRBYFLOAT', 'l', '1'], wrongType],
+    [['INCRBYFLOAT', 'l', 'x'], wrongType],
+    [['LCS', 'l', 'x'], /^ERR The specified keys must contain string values$/],
+    [['LCS', 'x', 'l', 'FOO'], /^ERR The specified keys must contain string values$/],
+    [['SETNX', 'l', 'v'], 0],
+    [['MSETNX', 'l', 'v'], 0],
+  ];
+  for (const [argv, want] of cases) {
+    const [cmd, ...args] = argv as [string, ...string[]];
+    if (want instanceof RegExp) await assert.rejects(redis.call(cmd, ...args), (e: Error) => want.test(e.message), argv.join(' '));
+    else assert.deepEqual(await redis.call(cmd, ...args), want, argv.join(' '));
+  }
+  assert.equal(await redis.type('l'), 'list');
+  assert.equal(await redis.set('l', 'v', 'XX'), 'OK');
+  assert.equal(await redis.type('l'), 'string');
 });
