@@ -30,7 +30,7 @@ export function replyHelp(c: Client, cmdName: string, lines: readonly string[]):
   r.simple(`${cmdName.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
   for (const l of lines) r.simple(l);
   r.simple('HELP');
-  r.simple('    Print this help.');
+  r.simple('    Prints this help.');
 }
 
 const TWO64 = 1n << 64n;
