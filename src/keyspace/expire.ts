@@ -5,12 +5,26 @@ const KEYS_PER_LOOP = 20;
 const ACCEPTABLE_STALE = 10;
 const SLOW_TIME_PERC = 25;
 
+/** Servers whose active expiry is switched off (DEBUG SET-ACTIVE-EXPIRE 0, tests of lazy expiry). */
+const activeExpireOff = new WeakSet<Server>();
+
+/** DEBUG SET-ACTIVE-EXPIRE: turns the active expiry cycle on or off; lazy expiry stays. */
+export function setActiveExpire(server: Server, enabled: boolean): void {
+  if (enabled) activeExpireOff.delete(server);
+  else activeExpireOff.add(server);
+}
+
+export function activeExpireEnabled(server: Server): boolean {
+  return !activeExpireOff.has(server);
+}
+
 /**
  * The active expiry cycle, run from the cron at `hz`: for each database, sample keys with a TTL
  * and delete the expired ones, repeating while more than 10% of a sample had expired, within a
  * time budget of 25% of one cron period (Redis 7.0's activeExpireCycle with effort 1).
  */
 export function activeExpireCycle(server: Server, hz: number): void {
+  if (activeExpireOff.has(server)) return;
   const effort = server.config.int('active-expire-effort') - 1;
   const perLoop = KEYS_PER_LOOP + (KEYS_PER_LOOP / 4) * effort;
   const stale = ACCEPTABLE_STALE - effort;
