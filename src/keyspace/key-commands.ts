@@ -253,7 +253,8 @@ function copy(c: Client, argv: string[]): void {
     c.reply.error(ERR.sameObject);
     return;
   }
-  if (lookupWrite(c, key) === undefined) {
+  // 7.0 reads the source as a read lookup: it counts a hit or miss and touches the LRU.
+  if (lookupRead(c, key) === undefined) {
     c.reply.int(0);
     return;
   }
