@@ -30,6 +30,8 @@ export function run(cmd: string, args: string[], opts: SpawnOptions & { input?: 
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
+    // A program may exit without reading its stdin (EPIPE): that is not an error here.
+    proc.stdin!.on('error', () => {});
     proc.stdin!.end(opts.input ?? '');
   });
 }
