@@ -49,3 +49,8 @@ export function cstr(s: string, max = 128): string {
 export function unknownSubcommandError(sub: string, cmd: string): string {
   return oneLine(`ERR unknown subcommand '${cstr(sub)}'. Try ${cmd.toUpperCase()} HELP.`);
 }
+
+/** Redis's addReplySubcommandSyntaxError: a known subcommand given the wrong arguments. */
+export function subcommandSyntaxError(sub: string, cmd: string): string {
+  return oneLine(`ERR unknown subcommand or wrong number of arguments for '${cstr(sub)}'. Try ${cmd.toUpperCase()} HELP.`);
+}

@@ -8,10 +8,43 @@ import type { Command } from '../commands/table.js';
 /** CLIENT REPLY mode. */
 export type ReplyMode = 'on' | 'off' | 'skip';
 
+/** CLIENT LIST's view of what a connection is (Redis's getClientType, plus MONITOR). */
+export type ClientRole = 'normal' | 'replica' | 'master' | 'monitor';
+
+/** A command queued by MULTI. */
+export interface QueuedCommand {
+  readonly cmd: Command;
+  readonly argv: string[];
+}
+
 /** One connected client: its socket, protocol state and session state. */
 export class Client {
   readonly parser = new RespParser();
   reply = new Reply();
+  /**
+   * The connection's own reply writer. `reply` is swapped for a discarding one while CLIENT
+   * REPLY OFF/SKIP is in force; CLIENT REPLY ON must answer through this one.
+   */
+  readonly connReply: Reply = this.reply;
+  role: ClientRole = 'normal';
+  /** Pub/sub subscriptions; CLIENT LIST shows their counts and the P flag. */
+  readonly channels = new Set<string>();
+  readonly patterns = new Set<string>();
+  readonly shardChannels = new Set<string>();
+  /** Commands queued since MULTI, or null outside a transaction (CLIENT LIST multi=-1). */
+  multi: QueuedCommand[] | null = null;
+  /** A WATCHed key changed: EXEC will fail (CLIENT LIST flag d). */
+  dirtyCas = false;
+  /**
+   * Set by a blocking command while the client waits (CLIENT LIST flag b); CLIENT UNBLOCK calls
+   * it with `error` true for UNBLOCK ... ERROR.
+   */
+  blocked: { unblock(error: boolean): void } | null = null;
+  /** Client-side caching (CLIENT GETREDIR, CLIENT LIST redir= and flag t). */
+  tracking = false;
+  trackingRedirect = 0;
+  /** A command that arrived during CLIENT PAUSE and waits for its end (CLIENT LIST flag b). */
+  postponed: string[] | null = null;
   db: Db;
   name = '';
   libName = '';

@@ -17,6 +17,12 @@ export { NODIS_VERSION } from './version.js';
 /** Pause reading from a client while this much of its output is still unsent. */
 const OUTPUT_HIGH_WATER = 16 * 1024 * 1024;
 
+/**
+ * Commands that are not flagged "write" but may still replicate (CMD_MAY_REPLICATE in Redis 7.0's
+ * command table, which COMMAND INFO does not show): a CLIENT PAUSE WRITE holds them too.
+ */
+const MAY_REPLICATE = new Set(['eval', 'evalsha', 'fcall', 'publish', 'spublish', 'pfcount', 'script|load', 'script|flush', 'function|restore']);
+
 let sharedCommandTable: CommandTable | null = null;
 
 /** The server: configuration, databases, clients, the listener and the periodic cron. */
@@ -46,6 +52,14 @@ export class Server implements KeyspaceEvents {
   /** Per-client state other modules keep (MULTI, subscriptions) is cleared by these on RESET. */
   readonly resetClientHooks: ((c: Client) => void)[] = [];
   shuttingDown = false;
+  /**
+   * CLIENT PAUSE: which commands wait ('write' ones or 'all') and until when (ms since the
+   * epoch); null when clients are not paused.
+   */
+  pause: { type: 'write' | 'all'; end: number } | null = null;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  /** Clients holding a command back until the pause ends, in the order they stopped. */
+  private readonly postponedClients = new Set<Client>();
 
   constructor(config: Config, log?: Logger) {
     this.config = config;
@@ -131,7 +145,8 @@ export class Server implements KeyspaceEvents {
   /** serverCron: expire keys actively, sample ops/sec, drop idle clients. */
   cron(): void {
     this.now = Date.now();
-    activeExpireCycle(this, this.config.int('hz'));
+    // While clients are paused the dataset stays still: Redis expires nothing then.
+    if (!this.isPaused()) activeExpireCycle(this, this.config.int('hz'));
     this.stats.sample(this.now);
     const timeout = this.config.int('timeout');
     if (timeout > 0) {
@@ -167,10 +182,32 @@ export class Server implements KeyspaceEvents {
     this.stats.netInputBytes += chunk.length;
     c.lastInteraction = Date.now();
     c.parser.push(chunk);
+    this.processInput(c);
+    if (c.parser.pending > this.config.int('client-query-buffer-limit')) {
+      this.log.warning(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr}`);
+      this.closeClient(c);
+      return;
+    }
+    this.flush(c);
+  }
+
+  /**
+   * Runs the client's parsed commands in order until its input is used up, or until a command
+   * must wait for a CLIENT PAUSE to end: that command is kept in `c.postponed` and the rest stays
+   * in the parser, so nothing is reordered.
+   */
+  private processInput(c: Client): void {
     try {
-      while (!c.closeAfterReply) {
-        const argv = c.parser.next();
+      while (!c.closeAfterReply && !c.closed) {
+        let argv = c.postponed;
+        c.postponed = null;
+        if (argv === null) argv = c.parser.next();
         if (argv === null) break;
+        if (this.mustPostpone(c, argv)) {
+          c.postponed = argv;
+          this.postponedClients.add(c);
+          break;
+        }
         execute(c, argv);
       }
     } catch (e) {
@@ -179,12 +216,67 @@ export class Server implements KeyspaceEvents {
       c.reply.error('ERR ' + e.message);
       c.closeAfterReply = true;
     }
-    if (c.parser.pending > this.config.int('client-query-buffer-limit')) {
-      this.log.warning(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr}`);
-      this.closeClient(c);
-      return;
+  }
+
+  /** Whether clients are paused now (a pause whose time is up ends here). */
+  isPaused(): boolean {
+    if (this.pause !== null && Date.now() >= this.pause.end) this.unpauseClients();
+    return this.pause !== null;
+  }
+
+  /**
+   * Whether a command must wait for the pause to end. As in Redis's processCommand, commands that
+   * fail their checks (unknown, arity, auth) answer at once, QUIT is never held, replicas are
+   * never paused, and a WRITE pause holds commands that write or may replicate.
+   */
+  private mustPostpone(c: Client, argv: string[]): boolean {
+    if (this.pause === null || !this.isPaused() || c.role === 'replica' || c.role === 'monitor') return false;
+    const cmd = this.commands.lookup(argv);
+    if (cmd === undefined || cmd.fullName === 'quit') return false;
+    const argc = argv.length;
+    if ((cmd.arity > 0 && cmd.arity !== argc) || argc < -cmd.arity) return false;
+    if (!c.authenticated && !cmd.flags.has('no_auth')) return false;
+    if (this.pause!.type === 'all') return true;
+    if (cmd.isWrite() || MAY_REPLICATE.has(cmd.fullName)) return true;
+    return cmd.fullName === 'exec' && c.multi !== null && c.multi.some((q) => q.cmd.isWrite() || MAY_REPLICATE.has(q.cmd.fullName));
+  }
+
+  /** CLIENT PAUSE: a later end or a stronger type extends a pause in force, never shortens it. */
+  pauseClients(type: 'write' | 'all', end: number): void {
+    if (this.pause === null) this.pause = { type, end };
+    else {
+      if (type === 'all') this.pause.type = 'all';
+      if (end > this.pause.end) this.pause.end = end;
     }
-    this.flush(c);
+    this.schedulePauseEnd();
+  }
+
+  /** Ends the pause and runs the commands that waited, client by client in arrival order. */
+  unpauseClients(): void {
+    this.pause = null;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    const waiting = [...this.postponedClients];
+    this.postponedClients.clear();
+    for (const c of waiting) {
+      if (c.closed) continue;
+      this.processInput(c);
+      this.flush(c);
+    }
+  }
+
+  private schedulePauseEnd(): void {
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    const pause = this.pause;
+    if (pause === null) return;
+    // setTimeout holds at most ~24.8 days; a longer pause re-arms when that fires.
+    const wait = Math.max(0, Math.min(pause.end - Date.now(), 0x7fffffff));
+    this.pauseTimer = setTimeout(() => {
+      this.pauseTimer = null;
+      if (!this.isPaused()) return;
+      this.schedulePauseEnd();
+    }, wait);
+    this.pauseTimer.unref();
   }
 
   /** Writes a client's pending replies to its socket. */
@@ -210,6 +302,7 @@ export class Server implements KeyspaceEvents {
   }
 
   closeClient(c: Client): void {
+    this.postponedClients.delete(c);
     if (c.closed) {
       this.clients.delete(c.id);
       return;
@@ -227,6 +320,7 @@ export class Server implements KeyspaceEvents {
 
   async close(): Promise<void> {
     if (this.cronTimer) clearInterval(this.cronTimer);
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
     for (const c of [...this.clients.values()]) this.closeClient(c);
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
     this.listeners = [];
