@@ -6,7 +6,7 @@ import { NOTIFY } from './notify.js';
 import { ERR } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
 import { globMatch } from './glob.js';
-import { lookupRead, lookupWrite, LOOKUP_NOTOUCH } from './lookup.js';
+import { lookupRead, lookupWrite, LOOKUP_NOTOUCH, LOOKUP_TOUCH_ANYWAY } from './lookup.js';
 import { cIntArg, scanCursorArg } from './args.js';
 
 /** DEL and UNLINK (delGenericCommand): an expired key goes first (firing "expired"), then "del". */
@@ -39,7 +39,7 @@ function type(c: Client, argv: string[]): void {
 /** TOUCH: a plain read lookup per key (updating the LRU), counting the live ones. */
 function touch(c: Client, argv: string[]): void {
   let n = 0;
-  for (let j = 1; j < argv.length; j++) if (lookupRead(c, argv[j]!) !== undefined) n++;
+  for (let j = 1; j < argv.length; j++) if (lookupRead(c, argv[j]!, LOOKUP_TOUCH_ANYWAY) !== undefined) n++;
   c.reply.int(n);
 }
 

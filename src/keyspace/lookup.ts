@@ -13,6 +13,8 @@ export const LOOKUP_NONOTIFY = 2;
 export const LOOKUP_NOSTATS = 4;
 /** A write lookup: neither stats nor "keymiss". */
 export const LOOKUP_WRITE = 8;
+/** TOUCH updates the LRU even for a CLIENT NO-TOUCH client (that is its whole point). */
+export const LOOKUP_TOUCH_ANYWAY = 16;
 
 /**
  * Redis 7.0's lookupKey: the live value of a key in the client's database (expiring it lazily
@@ -23,7 +25,7 @@ export function lookupKey(c: Client, key: string, flags: number): Value | undefi
   const db = c.db;
   const s = db.findSlot(key);
   if (s >= 0) {
-    if (!(flags & LOOKUP_NOTOUCH) && !c.noTouch) db.touchSlot(s);
+    if (!(flags & LOOKUP_NOTOUCH) && (!c.noTouch || flags & LOOKUP_TOUCH_ANYWAY)) db.touchSlot(s);
     if (!(flags & (LOOKUP_NOSTATS | LOOKUP_WRITE))) c.server.stats.keyspaceHits++;
     return db.table.valueAt(s);
   }
