@@ -318,3 +318,19 @@ test('property: garbage never throws anything but ProtocolError, and split point
     { numRuns: 1000 },
   );
 });
+
+test('a huge announced bulk is not allocated up front (memory grows with the bytes sent)', () => {
+  const before = process.memoryUsage().arrayBuffers;
+  const parsers: RespParser[] = [];
+  for (let i = 0; i < 20; i++) {
+    const p = new RespParser();
+    p.push(b('*2\r\n$4\r\nECHO\r\n$536870912\r\n' + 'x'.repeat(100)));
+    assert.equal(p.next(), null);
+    p.push(b('y'.repeat(50000)));
+    assert.equal(p.next(), null);
+    parsers.push(p);
+  }
+  // 20 x 512 MB would be 10 GB; a few MB at most is fine.
+  assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 1024 * 1024);
+  assert.equal(parsers[0]!.pending, 50100);
+});

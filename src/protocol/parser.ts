@@ -28,6 +28,8 @@ export class RespParser {
   /** A large bulk's own buffer (data plus CRLF), filled as chunks arrive. */
   private big: Buffer | null = null;
   private bigFill = 0;
+  /** Full size of the big bulk (data plus CRLF); `big` grows towards it as bytes arrive. */
+  private bigSize = 0;
 
   maxBulkLen = 512 * 1024 * 1024;
   /** When true the stricter limits for unauthenticated clients apply, as in Redis. */
@@ -35,8 +37,15 @@ export class RespParser {
 
   push(chunk: Buffer): void {
     if (this.big !== null) {
-      const need = this.big.length - this.bigFill;
+      const need = this.bigSize - this.bigFill;
       const n = Math.min(need, chunk.length);
+      if (this.bigFill + n > this.big.length) {
+        // Grow by doubling: a client announcing 512 MB and sending 10 bytes costs little, and
+        // an honest big value is still copied O(1) times per byte on average.
+        const grown = Buffer.allocUnsafe(Math.min(this.bigSize, Math.max(this.bigFill + n, this.big.length * 2)));
+        this.big.copy(grown, 0, 0, this.bigFill);
+        this.big = grown;
+      }
       chunk.copy(this.big, this.bigFill, 0, n);
       this.bigFill += n;
       if (n === chunk.length) return;
@@ -121,8 +130,8 @@ export class RespParser {
     const argv = this.argv!;
     while (this.argsLeft > 0) {
       if (this.big !== null) {
-        if (this.bigFill < this.big.length) return false;
-        argv.push(this.big.latin1Slice(0, this.big.length - 2));
+        if (this.bigFill < this.bigSize) return false;
+        argv.push(this.big.latin1Slice(0, this.bigSize - 2));
         this.big = null;
         this.argsLeft--;
         this.bulkLen = -1;
@@ -157,7 +166,8 @@ export class RespParser {
       }
       if (len >= BIG_ARG) {
         // Move what we have into a buffer of the bulk's own size; later chunks fill it directly.
-        this.big = Buffer.allocUnsafe(len + 2);
+        this.bigSize = len + 2;
+        this.big = Buffer.allocUnsafe(Math.min(this.bigSize, Math.max(4 * BIG_ARG, 2 * avail)));
         this.bigFill = this.buf.copy(this.big, 0, this.pos, this.buf.length);
         this.release();
       }
