@@ -41,7 +41,9 @@ export function execute(c: Client, argv: string[]): void {
     reject(c, cmd, arityError(cmd.fullName));
     return;
   }
-  if (!c.authenticated && !cmd.flags.has('no_auth')) {
+  // As Redis's authRequired(): a client that connected while a password was required must AUTH,
+  // unless the password has since been removed.
+  if (!c.authenticated && !cmd.flags.has('no_auth') && server.authRequired()) {
     reject(c, cmd, ERR.noAuth);
     return;
   }
