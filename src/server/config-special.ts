@@ -76,7 +76,8 @@ export function memtoull(s: string): bigint | null {
   if (i >= 128) return null;
   const digits = s.slice(0, i);
   const v = digits === '' ? 0n : BigInt(digits);
-  if (v > 18446744073709551615n) return null; // strtoull's ERANGE
+  // strtoull saturates on overflow; 7.0.15 does not look at ERANGE, so the value is ULLONG_MAX.
+  if (v > 18446744073709551615n) return U64(18446744073709551615n * mul);
   return U64(v * mul);
 }
 
@@ -355,8 +356,6 @@ export function validateProcTitleTemplate(v: string): string | null {
       if (!PROC_TITLE_VARS.has(name)) return bad;
       if (name !== 'title') out += 'x';
       i = close + 1;
-    } else if (ch === '}') {
-      return bad;
     } else {
       out += ch;
       i++;

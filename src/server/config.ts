@@ -324,7 +324,8 @@ export class Config {
         invalid = true;
         continue;
       }
-      if (params.includes(p)) {
+      // An alias is registered as a config entry of its own, so only the same name is a duplicate.
+      if (pairs.some(([n], j) => j < i && params[j] === p && n.toLowerCase() === name.toLowerCase())) {
         errstr = 'duplicate parameter';
         errArgName = name;
         invalid = true;

@@ -1,4 +1,7 @@
-/** Server-wide counters behind INFO stats, reset by CONFIG RESETSTAT. */
+/**
+ * Server-wide counters behind INFO stats, reset by CONFIG RESETSTAT (resetServerStats; the
+ * slowlog and the keyspace are not touched, as in Redis).
+ */
 export class Stats {
   totalCommands = 0;
   totalConnections = 0;
@@ -12,6 +15,12 @@ export class Stats {
   keyspaceHits = 0;
   keyspaceMisses = 0;
   totalErrorReplies = 0;
+  /** Socket reads and writes (INFO total_reads_processed / total_writes_processed), if counted. */
+  readsProcessed = 0;
+  writesProcessed = 0;
+  evictedClients = 0;
+  /** Peak of used_memory seen by INFO, MEMORY STATS and the cron (reset by CONFIG RESETSTAT). */
+  peakMemory = 0;
   /** Error replies by their code (the first word: ERR, WRONGTYPE, ...). */
   readonly errors = new Map<string, number>();
 
@@ -85,6 +94,10 @@ export class Stats {
     this.keyspaceHits = 0;
     this.keyspaceMisses = 0;
     this.totalErrorReplies = 0;
+    this.readsProcessed = 0;
+    this.writesProcessed = 0;
+    this.evictedClients = 0;
+    this.peakMemory = 0;
     this.errors.clear();
     this.samples.fill(0);
     this.inSamples.fill(0);
