@@ -47,6 +47,8 @@ export class Server implements KeyspaceEvents {
   expireDbCursor = 0;
   /** Called for SHUTDOWN; the embedding decides what "exit" means. */
   onShutdown: () => void = () => {};
+  /** Saves the dataset synchronously (SHUTDOWN SAVE); filled by the persistence module, throws on failure. */
+  saveHook: (() => void) | null = null;
   /** Keys changed: used by WATCH and client tracking, which register here as they come. */
   readonly keyModifiedHooks: ((db: Db, key: string) => void)[] = [];
   /** Per-client state other modules keep (MULTI, subscriptions) is cleared by these on RESET. */
