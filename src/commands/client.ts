@@ -307,6 +307,13 @@ function clientUnpause(c: Client): void {
   c.reply.ok();
 }
 
+/**
+ * How CLIENT UNBLOCK frees a client blocked in a blocking command: installed by the blocking
+ * module. It answers the blocked command (as a timeout, or with "-UNBLOCKED client unblocked via
+ * CLIENT UNBLOCK") and returns whether the client was blocked.
+ */
+export const unblockHook: { unblock: ((target: Client, how: 'timeout' | 'error') => boolean) | null } = { unblock: null };
+
 /** CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if a client blocked in a blocking command was freed. */
 function clientUnblock(c: Client, argv: string[]): void {
   if (argv.length > 4) {
@@ -328,13 +335,9 @@ function clientUnblock(c: Client, argv: string[]): void {
     return;
   }
   const target = c.server.clients.get(id);
-  if (target?.blocked) {
-    target.blocked.unblock(error);
-    c.server.flush(target);
-    c.reply.int(1);
-  } else {
-    c.reply.int(0);
-  }
+  const freed = target !== undefined && target.blocked !== null && unblockHook.unblock !== null && unblockHook.unblock(target, error ? 'error' : 'timeout');
+  if (freed) c.server.flush(target);
+  c.reply.int(freed ? 1 : 0);
 }
 
 function clientGetRedir(c: Client): void {

@@ -4,6 +4,7 @@ import { Reply } from '../protocol/reply.js';
 import type { Db } from '../keyspace/db.js';
 import type { Server } from './server.js';
 import type { Command } from '../commands/table.js';
+import type { BlockedState } from './blocking.js';
 
 /** CLIENT REPLY mode. */
 export type ReplyMode = 'on' | 'off' | 'skip';
@@ -35,11 +36,11 @@ export class Client {
   multi: QueuedCommand[] | null = null;
   /** A WATCHed key changed: EXEC will fail (CLIENT LIST flag d). */
   dirtyCas = false;
-  /**
-   * Set by a blocking command while the client waits (CLIENT LIST flag b); CLIENT UNBLOCK calls
-   * it with `error` true for UNBLOCK ... ERROR.
-   */
-  blocked: { unblock(error: boolean): void } | null = null;
+  /** Set while a blocking command (BLPOP, ...) waits: the blocking module's state (flag b). */
+  blocked: BlockedState | null = null;
+  /** Running inside EXEC or a script, where blocking commands do not block. */
+  inExec = false;
+  inScript = false;
   /** Client-side caching (CLIENT GETREDIR, CLIENT LIST redir= and flag t). */
   tracking = false;
   trackingRedirect = 0;
