@@ -4,7 +4,6 @@ import { Reply } from '../protocol/reply.js';
 import type { Db } from '../keyspace/db.js';
 import type { Server } from './server.js';
 import type { Command } from '../commands/table.js';
-import type { BlockedState } from './blocking.js';
 
 /** CLIENT REPLY mode. */
 export type ReplyMode = 'on' | 'off' | 'skip';
@@ -16,6 +15,23 @@ export type ClientRole = 'normal' | 'replica' | 'master' | 'monitor';
 export interface QueuedCommand {
   readonly cmd: Command;
   readonly argv: string[];
+}
+
+/**
+ * What a client blocked in a blocking command waits for (kept by the blocking module; declared
+ * here so this file does not depend on it).
+ */
+export interface BlockedState {
+  db: Db;
+  keys: string[];
+  /** The command to run again when one of its keys is ready. */
+  cmd: Command;
+  argv: string[];
+  /** Absolute deadline in ms, 0 to wait forever. */
+  deadline: number;
+  timer: NodeJS.Timeout | null;
+  /** Writes the reply for a timeout (a null array for BLPOP, ...). */
+  onTimeout: (c: Client) => void;
 }
 
 /** One connected client: its socket, protocol state and session state. */
