@@ -307,13 +307,6 @@ function clientUnpause(c: Client): void {
   c.reply.ok();
 }
 
-/**
- * How CLIENT UNBLOCK frees a client blocked in a blocking command: installed by the blocking
- * module. It answers the blocked command (as a timeout, or with "-UNBLOCKED client unblocked via
- * CLIENT UNBLOCK") and returns whether the client was blocked.
- */
-export const unblockHook: { unblock: ((target: Client, how: 'timeout' | 'error') => boolean) | null } = { unblock: null };
-
 /** CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if a client blocked in a blocking command was freed. */
 function clientUnblock(c: Client, argv: string[]): void {
   if (argv.length > 4) {
@@ -335,8 +328,7 @@ function clientUnblock(c: Client, argv: string[]): void {
     return;
   }
   const target = c.server.clients.get(id);
-  const freed = target !== undefined && target.blocked !== null && unblockHook.unblock !== null && unblockHook.unblock(target, error ? 'error' : 'timeout');
-  if (freed) c.server.flush(target);
+  const freed = target !== undefined && target.blocked !== null && c.server.blocking.unblockBy(target, error ? 'error' : 'timeout');
   c.reply.int(freed ? 1 : 0);
 }
 

@@ -48,6 +48,8 @@ export function execute(c: Client, argv: string[]): void {
     return;
   }
   call(c, cmd, argv);
+  // Keys this command readied serve blocked clients now, before anything else runs.
+  if (server.blocking.hasReady) server.blocking.serveReady();
 }
 
 /** Calls a command's handler and accounts for it (stats, slowlog, errors). */

@@ -178,6 +178,14 @@ export class Db {
     return s;
   }
 
+  /**
+   * Redis's signalModifiedKey for a value changed in place (LPUSH onto an existing list, HSET,
+   * ...): WATCH, client tracking and clients blocked on the key hear of it.
+   */
+  signalModified(key: string): void {
+    this.events.keyModified(this, key);
+  }
+
   /** Replaces the value of an existing key in place, keeping its TTL. */
   replaceValue(slot: number, v: Value, flags = 0): void {
     this.table.setValueAt(slot, v);

@@ -11,6 +11,8 @@ import { activeExpireCycle } from '../keyspace/expire.js';
 import { Stats } from './stats.js';
 import { SlowLog } from './slowlog.js';
 import { NOTIFY } from '../keyspace/notify.js';
+import { BlockingManager } from './blocking.js';
+import { call } from '../commands/dispatch.js';
 
 export { NODIS_VERSION } from './version.js';
 
@@ -54,6 +56,8 @@ export class Server implements KeyspaceEvents {
   /** Per-client state other modules keep (MULTI, subscriptions) is cleared by these on RESET. */
   readonly resetClientHooks: ((c: Client) => void)[] = [];
   shuttingDown = false;
+  /** Clients blocked on keys (BLPOP, BZPOPMIN, XREAD BLOCK, ...). */
+  readonly blocking = new BlockingManager();
   /**
    * CLIENT PAUSE: which commands wait ('write' ones or 'all') and until when (ms since the
    * epoch); null when clients are not paused.
@@ -72,6 +76,20 @@ export class Server implements KeyspaceEvents {
     for (let i = 0; i < n; i++) this.dbs.push(new Db(i, this));
     sharedCommandTable ??= new CommandTable(ALL_COMMANDS);
     this.commands = sharedCommandTable;
+    this.blocking.rerun = (c, cmd, argv) => {
+      this.now = Date.now();
+      call(c, cmd, argv);
+    };
+    this.blocking.resume = (c) => {
+      this.flush(c);
+      // The client may have pipelined more commands behind the blocking one.
+      if (!c.closed && !c.blocked) {
+        this.processInput(c);
+        this.flush(c);
+      }
+    };
+    // Any change to a key may serve clients blocked on it; signal() is a no-op for unwatched keys.
+    this.keyModifiedHooks.push((db, key) => this.blocking.signal(db, key));
   }
 
   authRequired(): boolean {
@@ -153,7 +171,8 @@ export class Server implements KeyspaceEvents {
     const timeout = this.config.int('timeout');
     if (timeout > 0) {
       for (const c of this.clients.values()) {
-        if (this.now - c.lastInteraction > timeout * 1000) this.closeClient(c);
+        // As Redis's clientsCronHandleTimeout: blocked (or paused) clients wait on their own terms.
+        if (c.blocked === null && c.postponed === null && this.now - c.lastInteraction > timeout * 1000) this.closeClient(c);
       }
     }
   }
@@ -198,9 +217,9 @@ export class Server implements KeyspaceEvents {
    * must wait for a CLIENT PAUSE to end: that command is kept in `c.postponed` and the rest stays
    * in the parser, so nothing is reordered.
    */
-  private processInput(c: Client): void {
+  processInput(c: Client): void {
     try {
-      while (!c.closeAfterReply && !c.closed) {
+      while (!c.closeAfterReply && !c.closed && c.blocked === null) {
         let argv = c.postponed;
         c.postponed = null;
         if (argv === null) argv = c.parser.next();
@@ -305,6 +324,7 @@ export class Server implements KeyspaceEvents {
 
   closeClient(c: Client): void {
     this.postponedClients.delete(c);
+    this.blocking.unblock(c);
     if (c.closed) {
       this.clients.delete(c.id);
       return;

@@ -1,0 +1,178 @@
+import { hashKey } from '../keyspace/table.js';
+
+const NONE = -1;
+const MIN_BUCKETS = 4;
+
+/**
+ * A hash table of binary-string keys for the "hashtable" encodings of hashes, sets and sorted
+ * sets. Chained, in parallel arrays (no object per entry), power-of-two buckets, so HSCAN, SSCAN
+ * and ZSCAN use Redis's reverse-binary cursor and keep SCAN's guarantee across grow and shrink.
+ * Iteration order is bucket order, like Redis's dict (callers never rely on it).
+ */
+export class Dict<V> {
+  private buckets: Int32Array = new Int32Array(MIN_BUCKETS).fill(NONE);
+  private mask = MIN_BUCKETS - 1;
+  private keys: (string | undefined)[] = [];
+  private vals: (V | undefined)[] = [];
+  private next: Int32Array = new Int32Array(0);
+  private hashes: Int32Array = new Int32Array(0);
+  private used = 0;
+  private freeHead = NONE;
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  private find(key: string): number {
+    const h = hashKey(key);
+    let s = this.buckets[h & this.mask]!;
+    while (s !== NONE) {
+      if (this.hashes[s] === h && this.keys[s] === key) return s;
+      s = this.next[s]!;
+    }
+    return NONE;
+  }
+
+  has(key: string): boolean {
+    return this.find(key) !== NONE;
+  }
+
+  get(key: string): V | undefined {
+    const s = this.find(key);
+    return s === NONE ? undefined : this.vals[s];
+  }
+
+  /** Sets a key; returns true when it was added (not updated). */
+  set(key: string, v: V): boolean {
+    const found = this.find(key);
+    if (found !== NONE) {
+      this.vals[found] = v;
+      return false;
+    }
+    if (this.count + 1 > this.buckets.length) this.rehash(this.buckets.length * 2);
+    let s: number;
+    if (this.freeHead !== NONE) {
+      s = this.freeHead;
+      this.freeHead = this.next[s]!;
+    } else {
+      if (this.used === this.next.length) this.grow();
+      s = this.used++;
+    }
+    const h = hashKey(key);
+    const b = h & this.mask;
+    this.keys[s] = key;
+    this.vals[s] = v;
+    this.hashes[s] = h;
+    this.next[s] = this.buckets[b]!;
+    this.buckets[b] = s;
+    this.count++;
+    return true;
+  }
+
+  /** Removes a key; returns true when it was there. */
+  delete(key: string): boolean {
+    const h = hashKey(key);
+    const b = h & this.mask;
+    let prev = NONE;
+    let s = this.buckets[b]!;
+    while (s !== NONE) {
+      if (this.hashes[s] === h && this.keys[s] === key) break;
+      prev = s;
+      s = this.next[s]!;
+    }
+    if (s === NONE) return false;
+    if (prev === NONE) this.buckets[b] = this.next[s]!;
+    else this.next[prev] = this.next[s]!;
+    this.keys[s] = undefined;
+    this.vals[s] = undefined;
+    this.next[s] = this.freeHead;
+    this.freeHead = s;
+    this.count--;
+    if (this.buckets.length > MIN_BUCKETS && this.count * 8 < this.buckets.length) this.rehash(Math.max(MIN_BUCKETS, this.buckets.length / 2));
+    return true;
+  }
+
+  /** Every entry, in bucket order. Do not modify the dict while iterating. */
+  *entries(): IterableIterator<[string, V]> {
+    for (let b = 0; b < this.buckets.length; b++) {
+      for (let s = this.buckets[b]!; s !== NONE; s = this.next[s]!) yield [this.keys[s]!, this.vals[s]!];
+    }
+  }
+
+  *keysIter(): IterableIterator<string> {
+    for (const [k] of this.entries()) yield k;
+  }
+
+  /** A random entry (random bucket, then a random member of its chain, as dictGetFairRandomKey approximates). */
+  random(): [string, V] | undefined {
+    if (this.count === 0) return undefined;
+    for (;;) {
+      const b = (Math.random() * this.buckets.length) | 0;
+      let s = this.buckets[b]!;
+      if (s === NONE) continue;
+      let len = 0;
+      for (let t = s; t !== NONE; t = this.next[t]!) len++;
+      let k = (Math.random() * len) | 0;
+      while (k-- > 0) s = this.next[s]!;
+      return [this.keys[s]!, this.vals[s]!];
+    }
+  }
+
+  /**
+   * One SCAN step over the bucket at `cursor` (reverse-binary increment, as Redis's dictScan);
+   * returns the next cursor, 0 when the scan is complete.
+   */
+  scan(cursor: number, visit: (key: string, v: V) => void): number {
+    if (this.count === 0) return 0;
+    const mask = this.mask;
+    for (let s = this.buckets[cursor & mask]!; s !== NONE; s = this.next[s]!) visit(this.keys[s]!, this.vals[s]!);
+    let v = cursor | ~mask;
+    v = reverseBits32(v);
+    v = (v + 1) | 0;
+    v = reverseBits32(v);
+    return (v >>> 0) & mask;
+  }
+
+  clone(copyValue: (v: V) => V = (v) => v): Dict<V> {
+    const d = new Dict<V>();
+    for (const [k, v] of this.entries()) d.set(k, copyValue(v));
+    return d;
+  }
+
+  private grow(): void {
+    const cap = Math.max(8, this.next.length * 2);
+    const n = new Int32Array(cap);
+    n.set(this.next);
+    this.next = n;
+    const h = new Int32Array(cap);
+    h.set(this.hashes);
+    this.hashes = h;
+  }
+
+  private rehash(size: number): void {
+    const buckets = new Int32Array(size).fill(NONE);
+    const mask = size - 1;
+    for (let b = 0; b < this.buckets.length; b++) {
+      let s = this.buckets[b]!;
+      while (s !== NONE) {
+        const n = this.next[s]!;
+        const nb = this.hashes[s]! & mask;
+        this.next[s] = buckets[nb]!;
+        buckets[nb] = s;
+        s = n;
+      }
+    }
+    this.buckets = buckets;
+    this.mask = mask;
+  }
+}
+
+export function reverseBits32(v: number): number {
+  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
+  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+  v = (v >>> 16) | (v << 16);
+  return v | 0;
+}
