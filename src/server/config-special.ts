@@ -83,8 +83,9 @@ export function memtoull(s: string): bigint | null {
 
 /** `save`: "<seconds> <changes>" pairs; a single "" clears them; a file's lines add up. */
 export function parseSave(args: string[], ctx: SpecialContext): string {
-  let argv = args;
-  if (argv.length === 1 && argv[0] === '') argv = [];
+  // A single "" always clears the save points, also in the middle of a config file.
+  if (args.length === 1 && args[0] === '') return '';
+  const argv = args;
   if (argv.length % 2 !== 0) throw new ConfigError('Invalid save parameters');
   const pairs: string[] = [];
   for (let j = 0; j < argv.length; j++) {

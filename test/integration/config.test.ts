@@ -1,0 +1,217 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { startNodis } from '../helpers/servers.js';
+import { NODIS_BIN, Watched, run } from '../helpers/processes.js';
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-config-'));
+}
+
+test('CONFIG SET takes effect: hz, proto-max-bulk-len for connected clients, requirepass, slowlog', async () => {
+  const server = await startNodis();
+  const r = new Redis(server.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await r.connect();
+    assert.equal(await r.config('SET', 'hz', '1000'), 'OK');
+    assert.deepEqual(await r.config('GET', 'hz'), ['hz', '500']);
+    assert.equal(server.config.int('hz'), 500);
+    await r.config('SET', 'hz', '10');
+    // The bulk length limit applies to this already connected client at once.
+    await r.config('SET', 'proto-max-bulk-len', '1mb');
+    const big = Buffer.alloc(1024 * 1024 + 1, 97);
+    await assert.rejects(r.set('big', big), /invalid bulk length/);
+    const r2 = new Redis(server.port, '127.0.0.1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    await r2.config('SET', 'proto-max-bulk-len', '512mb');
+    assert.equal(await r2.set('big', big), 'OK');
+    // slowlog-log-slower-than 0 logs everything; sensitive values are redacted.
+    await r2.config('SET', 'slowlog-log-slower-than', '0');
+    await r2.slowlog('RESET');
+    await r2.config('SET', 'masterauth', 'hunter2');
+    const entries = (await r2.slowlog('GET', '1')) as unknown[][];
+    assert.deepEqual(entries[0]![3], ['config', 'SET', 'masterauth', '(redacted)']);
+    await r2.config('SET', 'slowlog-log-slower-than', '10000');
+    // requirepass: new connections must authenticate.
+    await r2.config('SET', 'requirepass', 'secret');
+    const r3 = new Redis(server.port, '127.0.0.1', { maxRetriesPerRequest: 0, enableReadyCheck: false, retryStrategy: () => null });
+    await assert.rejects(r3.get('x'), /NOAUTH/);
+    r3.disconnect();
+    await r2.config('SET', 'requirepass', '');
+    r2.disconnect();
+  } finally {
+    r.disconnect();
+    await server.close();
+  }
+});
+
+test('CONFIG SET is all or nothing', async () => {
+  const server = await startNodis();
+  const r = new Redis(server.port, '127.0.0.1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await assert.rejects(r.config('SET', 'timeout', '7', 'maxmemory', '1mb', 'hz', 'nope'), /possibly related to argument 'hz'/);
+    assert.deepEqual(await r.config('GET', 'timeout'), ['timeout', '0']);
+    assert.deepEqual(await r.config('GET', 'maxmemory'), ['maxmemory', '0']);
+    assert.equal(await r.config('SET', 'timeout', '7', 'maxmemory', '1mb'), 'OK');
+    assert.deepEqual(await r.config('GET', 'maxmemory'), ['maxmemory', '1048576']);
+  } finally {
+    r.disconnect();
+    await server.close();
+  }
+});
+
+test('CONFIG RESETSTAT clears INFO stats and commandstats but not the slowlog', async () => {
+  const server = await startNodis();
+  const r = new Redis(server.port, '127.0.0.1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await r.config('SET', 'slowlog-log-slower-than', '0');
+    await r.set('a', '1');
+    await assert.rejects(r.call('NOSUCHCMD'));
+    assert.ok(Number(await r.slowlog('LEN')) > 0);
+    await r.config('RESETSTAT');
+    const info = await r.info('everything');
+    assert.doesNotMatch(info, /cmdstat_set:/);
+    assert.doesNotMatch(info, /errorstat_ERR/);
+    assert.match(info, /total_error_replies:0\r\n/);
+    assert.ok(Number(await r.slowlog('LEN')) > 0);
+  } finally {
+    r.disconnect();
+    await server.close();
+  }
+});
+
+test('CONFIG REWRITE keeps comments and unknown lines, replaces and appends as Redis does', async () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'nodis.conf');
+  fs.writeFileSync(file, '# my comment\nport 0\nsave 100 1\nsave 200 2\nhash-max-ziplist-entries 100\nslave-read-only no\n\n\n# tail\n');
+  const s = Watched.spawn('node', [NODIS_BIN, file, '--dir', dir]);
+  try {
+    const port = await s.port();
+    const r = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    await r.config('SET', 'maxmemory', '10mb');
+    await r.config('SET', 'notify-keyspace-events', 'KEA');
+    await r.config('SET', 'save', '300 3');
+    assert.equal(await r.config('REWRITE'), 'OK');
+    const text = fs.readFileSync(file, 'utf8');
+    const lines = text.split('\n');
+    assert.equal(lines[0], '# my comment');
+    assert.equal(lines[1], 'port 0');
+    assert.equal(lines[2], 'save 300 3');
+    assert.ok(lines.includes('hash-max-listpack-entries 100'));
+    assert.ok(lines.includes('replica-read-only no'));
+    assert.ok(lines.includes('# tail'));
+    assert.ok(lines.includes('# Generated by CONFIG REWRITE'));
+    assert.ok(lines.includes('maxmemory 10mb'));
+    assert.ok(lines.includes('notify-keyspace-events "AKE"'));
+    assert.ok(lines.includes(`dir "${fs.realpathSync(dir)}"`));
+    assert.ok(lines.includes('user default on nopass ~* &* +@all'));
+    assert.ok(!lines.includes('save 200 2'));
+    // The file loads again.
+    await r.shutdown('NOSAVE').catch(() => {});
+    r.disconnect();
+    await s.exit;
+    const again = Watched.spawn('node', [NODIS_BIN, file]);
+    const port2 = await again.port();
+    const r2 = new Redis(port2, '127.0.0.1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    assert.deepEqual(await r2.config('GET', 'maxmemory'), ['maxmemory', '10485760']);
+    assert.deepEqual(await r2.config('GET', 'save'), ['save', '300 3']);
+    r2.disconnect();
+    await again.stop();
+  } finally {
+    await s.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('CONFIG REWRITE without a config file', async () => {
+  const server = await startNodis();
+  const r = new Redis(server.port, '127.0.0.1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await assert.rejects(r.config('REWRITE'), /ERR The server is running without a config file/);
+  } finally {
+    r.disconnect();
+    await server.close();
+  }
+});
+
+test('bad config files and options: the FATAL box with the line, exit code 1', async () => {
+  const dir = tmpDir();
+  try {
+    const bad = path.join(dir, 'bad.conf');
+    fs.writeFileSync(bad, 'port 0\nhz "abc\n');
+    let res = await run('node', [NODIS_BIN, bad]);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /\*\*\* FATAL CONFIG FILE ERROR \(Redis 7\.0\.15\) \*\*\*\nReading the configuration file, at line 2\n>>> 'hz "abc'\nUnbalanced quotes in configuration line\n/);
+    res = await run('node', [NODIS_BIN, '--port', '0', '--hz', 'abc']);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, />>> 'hz "abc"'\nargument couldn't be parsed into an integer\n/);
+    res = await run('node', [NODIS_BIN, '--maxmemory-policy', 'foo']);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /argument\(s\) must be one of the following: volatile-lru/);
+    fs.writeFileSync(bad, 'save 100\n');
+    res = await run('node', [NODIS_BIN, bad]);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /at line 1\n>>> 'save 100'\nInvalid save parameters/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('config files: include, several save lines, --save "" and hz capped', async () => {
+  const dir = tmpDir();
+  try {
+    fs.writeFileSync(path.join(dir, 'inc.conf'), 'maxmemory 2mb\n');
+    const main = path.join(dir, 'main.conf');
+    fs.writeFileSync(main, `port 0\ninclude "${path.join(dir, 'inc.conf')}"\nsave 100 1\nsave 200 2\nhz 1000\nnotify-keyspace-events "KEx"\n`);
+    const s = Watched.spawn('node', [NODIS_BIN, main]);
+    const r = new Redis(await s.port(), '127.0.0.1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    assert.deepEqual(await r.config('GET', 'maxmemory'), ['maxmemory', '2097152']);
+    assert.deepEqual(await r.config('GET', 'save'), ['save', '100 1 200 2']);
+    assert.deepEqual(await r.config('GET', 'hz'), ['hz', '500']);
+    assert.deepEqual(await r.config('GET', 'notify-keyspace-events'), ['notify-keyspace-events', 'xKE']);
+    r.disconnect();
+    await s.stop();
+    const s2 = Watched.spawn('node', [NODIS_BIN, main, '--save', '']);
+    const r2 = new Redis(await s2.port(), '127.0.0.1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    assert.deepEqual(await r2.config('GET', 'save'), ['save', '']);
+    r2.disconnect();
+    await s2.stop();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SHUTDOWN through redis-cli stops a nodis-server process; SIGTERM exits 0', async () => {
+  const s = Watched.spawn('node', [NODIS_BIN, '--port', '0', '--save', '']);
+  const port = await s.port();
+  const res = await run('redis-cli', ['-p', String(port), 'SHUTDOWN']);
+  assert.equal(res.code, 0);
+  const { code } = await s.exit;
+  assert.equal(code, 0);
+
+  const s2 = Watched.spawn('node', [NODIS_BIN, '--port', '0', '--save', '']);
+  await s2.port();
+  const st = await s2.stop('SIGTERM');
+  assert.equal(st.code, 0);
+});
+
+test('SHUTDOWN SAVE without a way to save refuses to stop, FORCE stops anyway', async () => {
+  const s = Watched.spawn('node', [NODIS_BIN, '--port', '0']);
+  try {
+    const port = await s.port();
+    let res = await run('redis-cli', ['-p', String(port), 'SHUTDOWN', 'SAVE']);
+    assert.match(res.stdout, /ERR Errors trying to SHUTDOWN\. Check logs\./);
+    // Default save points are configured: a plain SHUTDOWN saves too, and fails the same way.
+    res = await run('redis-cli', ['-p', String(port), 'SHUTDOWN']);
+    assert.match(res.stdout, /ERR Errors trying to SHUTDOWN/);
+    res = await run('redis-cli', ['-p', String(port), 'PING']);
+    assert.match(res.stdout, /PONG/);
+    await run('redis-cli', ['-p', String(port), 'SHUTDOWN', 'SAVE', 'FORCE']);
+    const { code } = await s.exit;
+    assert.equal(code, 0);
+  } finally {
+    await s.stop();
+  }
+});
