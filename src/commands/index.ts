@@ -6,6 +6,7 @@ import { configCommands } from './config.js';
 import { commandCommands } from './command.js';
 import { keyCommands } from '../keyspace/commands.js';
 import { stringCommands } from '../types/string/commands.js';
+import { setCommands } from '../types/set/commands.js';
 
 /** Every command Nodis implements, by family. */
 export const ALL_COMMANDS: readonly CommandDef[] = [
@@ -16,4 +17,5 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...commandCommands,
   ...keyCommands,
   ...stringCommands,
+  ...setCommands,
 ];
