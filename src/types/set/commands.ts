@@ -179,12 +179,9 @@ const SPOP_MOVE_STRATEGY_MUL = 5;
 
 /** spopWithCountCommand: Redis's three strategies, which differ in which members come out and in the encoding left behind. */
 function spopWithCount(c: Client, argv: string[]): void {
+  // getPositiveLongFromObjectOrReply with a message: one text for "not a number" and "negative".
   const n = parseInteger(argv[2]!);
-  if (n === null) {
-    c.reply.error(ERR.notInteger);
-    return;
-  }
-  if (n < 0) {
+  if (n === null || n < 0) {
     c.reply.error('ERR value is out of range, must be positive');
     return;
   }
