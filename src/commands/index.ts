@@ -6,6 +6,7 @@ import { configCommands } from './config.js';
 import { commandCommands } from './command.js';
 import { keyCommands } from '../keyspace/commands.js';
 import { stringCommands } from '../types/string/commands.js';
+import { listCommands } from '../types/list/commands.js';
 import { hashCommands } from '../types/hash/commands.js';
 import { setCommands } from '../types/set/commands.js';
 
@@ -18,6 +19,7 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...commandCommands,
   ...keyCommands,
   ...stringCommands,
+  ...listCommands,
   ...hashCommands,
   ...setCommands,
 ];

@@ -4,6 +4,9 @@ import type { Command } from '../commands/table.js';
 
 export type { BlockedState };
 
+/** The longest delay setTimeout takes (2^31 - 1 ms); longer ones fire at once. */
+const MAX_TIMER_MS = 0x7fffffff;
+
 /**
  * Clients blocked on keys (BLPOP, BZPOPMIN, XREAD BLOCK, ...). A handler that has nothing to
  * serve calls block(); the client then runs no further commands until it is unblocked. When a
@@ -18,6 +21,11 @@ export class BlockingManager {
   private readonly readySet = new Map<Db, Set<string>>();
   /** Re-runs a command for a blocked client (wired to dispatch's call()). */
   rerun: (c: Client, cmd: Command, argv: string[]) => void = () => {};
+  /**
+   * The ready key a re-run is serving. Redis 7.0 serves a client from the key that became
+   * ready (serveClientsBlockedOnListKey), not from the first of its keys that has data.
+   */
+  servingKey: string | null = null;
   /** Called when a client is unblocked, to flush its reply and go on with its pipelined input. */
   resume: (c: Client) => void = () => {};
   count = 0;
@@ -45,10 +53,8 @@ export class BlockingManager {
       if (!q) perDb.set(k, (q = []));
       q.push(c);
     }
-    if (deadline > 0) {
-      state.timer = setTimeout(() => this.timeout(c), timeoutMs);
-    }
     c.blocked = state;
+    if (deadline > 0) this.armTimer(c, state);
     this.count++;
   }
 
@@ -78,7 +84,12 @@ export class BlockingManager {
         const st = c.blocked;
         if (!st || c.closed) continue;
         this.stillBlocked = false;
-        this.rerun(c, st.cmd, st.argv);
+        this.servingKey = key;
+        try {
+          this.rerun(c, st.cmd, st.argv);
+        } finally {
+          this.servingKey = null;
+        }
         // A handler that still has nothing to serve called block() again and keeps its place.
         if (this.stillBlocked) continue;
         this.unblock(c);
@@ -96,10 +107,20 @@ export class BlockingManager {
     return c.blocked !== null;
   }
 
+  /** setTimeout holds at most ~24.8 days: a longer wait re-arms when that fires. */
+  private armTimer(c: Client, st: BlockedState): void {
+    const wait = Math.max(0, Math.min(st.deadline - Date.now(), MAX_TIMER_MS));
+    st.timer = setTimeout(() => this.timeout(c), wait);
+  }
+
   private timeout(c: Client): void {
     const st = c.blocked;
     if (!st) return;
     st.timer = null;
+    if (Date.now() < st.deadline) {
+      this.armTimer(c, st);
+      return;
+    }
     this.unblock(c);
     st.onTimeout(c);
     this.resume(c);

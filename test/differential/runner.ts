@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { RawClient } from '../helpers/raw-client.js';
+import { RawClient, encodeCommand } from '../helpers/raw-client.js';
 import { splitArgs } from '../../src/protocol/parser.js';
 import { showReply, type ReplyValue } from '../../src/protocol/reply-reader.js';
 import '../../src/protocol/buffer-ext.js';
@@ -19,13 +19,17 @@ import '../../src/protocol/buffer-ext.js';
  *                    the same for HEAD + UNIT repeated COUNT times + TAIL (for 64 KiB lines)
  *   @hello           send HELLO with the run's protocol version (2 or 3), e.g. after AUTH
  *   @reconnect       close every connection and start again
+ *   @send CMD...     send a command without waiting for its reply (a blocking command)
+ *   @read            read the next reply of the current connection (the @send one) and compare it
+ *   @blocked N       wait until each server reports N blocked clients (INFO blocked_clients), so a
+ *                    command sent by @send is known to be waiting before another connection goes on
  * A header line `#! name=value ...` (anywhere, usually first) gives server options: both servers
  * of such a script start with them (see scriptOptions), e.g. `#! requirepass=secret`.
  */
 export interface ScriptLine {
   lineNo: number;
   text: string;
-  directive: 'cmd' | 'sort' | 'type' | 'skip' | 'sleep' | 'conn' | 'raw' | 'rawrep' | 'hello' | 'reconnect';
+  directive: 'cmd' | 'sort' | 'type' | 'skip' | 'sleep' | 'conn' | 'raw' | 'rawrep' | 'hello' | 'reconnect' | 'send' | 'read' | 'blocked';
   argv: string[];
   n: number;
 }
@@ -42,8 +46,8 @@ export function parseScript(text: string): ScriptLine[] {
     if (m) {
       directive = m[1] as ScriptLine['directive'];
       rest = m[2]!;
-      if (!['sort', 'type', 'skip', 'sleep', 'conn', 'raw', 'rawrep', 'hello', 'reconnect'].includes(directive)) throw new Error(`line ${i + 1}: unknown directive @${m[1]}`);
-      if (directive === 'sleep' || directive === 'conn') {
+      if (!['sort', 'type', 'skip', 'sleep', 'conn', 'raw', 'rawrep', 'hello', 'reconnect', 'send', 'read', 'blocked'].includes(directive)) throw new Error(`line ${i + 1}: unknown directive @${m[1]}`);
+      if (directive === 'sleep' || directive === 'conn' || directive === 'blocked') {
         n = Number(rest);
         rest = '';
       } else if (directive === 'raw' || directive === 'rawrep') {
@@ -196,11 +200,22 @@ export async function runScript(lines: ScriptLine[], redisPort: number, nodisPor
         for (const s of sides) s.closeAll();
         continue;
       }
+      if (line.directive === 'send') {
+        for (const s of sides) (await s.conn(conn)).sendRaw(encodeCommand(line.argv));
+        continue;
+      }
+      if (line.directive === 'blocked') {
+        for (const s of sides) await waitBlocked(await s.conn(98), line.n);
+        continue;
+      }
       const replies: string[][] = [];
       for (const s of sides) {
         const c = await s.conn(conn);
         const got: string[] = [];
-        if (line.directive === 'raw' || line.directive === 'rawrep') {
+        if (line.directive === 'read') {
+          const r = await c.read();
+          got.push(r === null ? 'closed' : 'bytes:' + r.raw.latin1Slice(0, r.raw.length));
+        } else if (line.directive === 'raw' || line.directive === 'rawrep') {
           c.sendRaw(Buffer.from(rawBytes(line), 'latin1'));
           for (let i = 0; i < line.n; i++) {
             const r = await c.read();
@@ -232,6 +247,19 @@ export async function runScript(lines: ScriptLine[], redisPort: number, nodisPor
     for (const s of sides) s.closeAll();
   }
   return mismatches;
+}
+
+/** Polls INFO clients until blocked_clients is n (the harness's own connection, never blocked). */
+async function waitBlocked(c: RawClient, n: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const r = await c.call('INFO', 'clients');
+    const text = r?.value.t === 'bulk' || r?.value.t === 'verbatim' ? String(r.value.v) : '';
+    const m = /blocked_clients:(\d+)/.exec(text);
+    if (m && Number(m[1]) === n) return;
+    if (Date.now() > deadline) throw new Error(`blocked_clients never reached ${n} (last: ${m?.[1] ?? '?'})`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 export function scriptFiles(dir: string): string[] {
