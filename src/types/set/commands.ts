@@ -195,14 +195,14 @@ function spopWithCount(c: Client, argv: string[]): void {
   }
   const size = set.size;
   c.server.notify(NOTIFY.set, 'spop', key, db.id);
-  c.server.dirty += n;
 
+  // The dirty counter grows by the number of members actually popped.
   if (n >= size) {
     // The whole set goes: Redis replies with SUNION of the key (a second, read lookup) and deletes it.
     sunionDiffGeneric(c, [key], null, 'union');
     deleteEmptied(c, key);
     db.signalModified(key);
-    c.server.dirty++;
+    c.server.dirty += size;
     return;
   }
 
@@ -229,7 +229,7 @@ function spopWithCount(c: Client, argv: string[]): void {
     db.replaceValue(slot, kept!);
   }
   db.signalModified(key);
-  c.server.dirty++;
+  c.server.dirty += n;
 }
 
 /** SRANDMEMBER key [count] */
