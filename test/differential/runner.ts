@@ -205,40 +205,51 @@ export async function runScript(lines: ScriptLine[], redisPort: number, nodisPor
         continue;
       }
       if (line.directive === 'blocked') {
-        for (const s of sides) await waitBlocked(await s.conn(98), line.n);
+        for (const s of sides) {
+          try {
+            await waitBlocked(await s.conn(98), line.n);
+          } catch (e) {
+            throw new Error(`line ${line.lineNo} (${line.text}) on ${s === sides[0] ? 'redis' : 'nodis'}: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }
         continue;
       }
       const replies: string[][] = [];
-      for (const s of sides) {
-        const c = await s.conn(conn);
-        const got: string[] = [];
-        if (line.directive === 'read') {
-          const r = await c.read();
-          got.push(r === null ? 'closed' : 'bytes:' + r.raw.latin1Slice(0, r.raw.length));
-        } else if (line.directive === 'raw' || line.directive === 'rawrep') {
-          c.sendRaw(Buffer.from(rawBytes(line), 'latin1'));
-          for (let i = 0; i < line.n; i++) {
+      try {
+        for (const s of sides) {
+          const c = await s.conn(conn);
+          const got: string[] = [];
+          if (line.directive === 'read') {
             const r = await c.read();
-            got.push(r ? 'bytes:' + r.raw.latin1Slice(0, r.raw.length) : 'closed');
+            got.push(r === null ? 'closed' : 'bytes:' + r.raw.latin1Slice(0, r.raw.length));
+          } else if (line.directive === 'raw' || line.directive === 'rawrep') {
+            c.sendRaw(Buffer.from(rawBytes(line), 'latin1'));
+            for (let i = 0; i < line.n; i++) {
+              const r = await c.read();
+              got.push(r ? 'bytes:' + r.raw.latin1Slice(0, r.raw.length) : 'closed');
+            }
+            if (line.n > 0) {
+              // Redis (the first side) closes within a moment or not at all; Nodis then gets a long
+              // grace to close too when Redis did, and a short one to close wrongly when it did not.
+              const redisClosed = replies.length > 0 && replies[0]![replies[0]!.length - 1] === 'closed';
+              const closed = await c.waitClosed(replies.length === 0 ? 300 : redisClosed ? 3000 : 50);
+              got.push(closed ? 'closed' : 'open');
+            }
+          } else {
+            const argv = line.directive === 'hello' ? ['HELLO', String(resp)] : line.argv;
+            const r = await c.call(...argv);
+            if (r === null) got.push('closed');
+            else if (line.directive === 'skip') got.push('');
+            else if (line.directive === 'type') got.push(shape(r.value));
+            else if (line.directive === 'sort') got.push(encodeReply(sortDeep(r.value)));
+            else if (argv[0]?.toLowerCase() === 'hello') got.push(encodeReply(maskHelloId(argv, r.value)));
+            else got.push('bytes:' + r.raw.latin1Slice(0, r.raw.length));
           }
-          if (line.n > 0) {
-            // Redis (the first side) closes within a moment or not at all; Nodis then gets a long
-            // grace to close too when Redis did, and a short one to close wrongly when it did not.
-            const redisClosed = replies.length > 0 && replies[0]![replies[0]!.length - 1] === 'closed';
-            const closed = await c.waitClosed(replies.length === 0 ? 300 : redisClosed ? 3000 : 50);
-            got.push(closed ? 'closed' : 'open');
-          }
-        } else {
-          const argv = line.directive === 'hello' ? ['HELLO', String(resp)] : line.argv;
-          const r = await c.call(...argv);
-          if (r === null) got.push('closed');
-          else if (line.directive === 'skip') got.push('');
-          else if (line.directive === 'type') got.push(shape(r.value));
-          else if (line.directive === 'sort') got.push(encodeReply(sortDeep(r.value)));
-          else if (argv[0]?.toLowerCase() === 'hello') got.push(encodeReply(maskHelloId(argv, r.value)));
-          else got.push('bytes:' + r.raw.latin1Slice(0, r.raw.length));
+          replies.push(got);
         }
-        replies.push(got);
+      } catch (e) {
+        // Say which line (and which server) hung or failed, not just that something did.
+        throw new Error(`line ${line.lineNo} (${line.text}) on ${replies.length === 0 ? 'redis' : 'nodis'}: ${e instanceof Error ? e.message : String(e)}`);
       }
       const [a, b] = replies as [string[], string[]];
       if (a.join('\n') !== b.join('\n')) mismatches.push({ lineNo: line.lineNo, text: line.text, redis: a.join(' | '), nodis: b.join(' | ') });
