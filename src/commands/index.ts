@@ -7,6 +7,7 @@ import { commandCommands } from './command.js';
 import { keyCommands } from '../keyspace/commands.js';
 import { stringCommands } from '../types/string/commands.js';
 import { listCommands } from '../types/list/commands.js';
+import { zsetCommands } from '../types/zset/commands.js';
 import { hashCommands } from '../types/hash/commands.js';
 import { setCommands } from '../types/set/commands.js';
 
@@ -20,6 +21,7 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...keyCommands,
   ...stringCommands,
   ...listCommands,
+  ...zsetCommands,
   ...hashCommands,
   ...setCommands,
 ];
