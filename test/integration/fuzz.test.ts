@@ -199,7 +199,11 @@ test(`fuzz: garbage on many connections never disturbs the server or a clean cli
   }
   // The generator makes both outcomes common; if neither happens the fuzzer is not fuzzing.
   assert.ok(protocolErrors > 0, 'some connections hit protocol errors');
-  assert.ok(outcomes.reduce((n, o) => n + o.replies.length, 0) > CONNECTIONS, 'valid frames got replies');
+  // A sanity check of the generator, not of the server: valid frames did get through. (How many
+  // depends on the seed: a random "*99999999" or "$536870912" header legitimately leaves a
+  // connection waiting for the rest of the frame, as Redis does, so no count is asserted.)
+  const totalReplies = outcomes.reduce((n, o) => n + o.replies.length, 0);
+  assert.ok(outcomes.some((o) => o.replies.some((r) => !r.startsWith('-'))), `valid frames got replies (${totalReplies} replies on ${CONNECTIONS} connections, ${protocolErrors} protocol errors, ${quits} quits)`);
 
   // The server is still up and answers a fresh client correctly.
   const after = await RawClient.connect(port);
