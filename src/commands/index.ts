@@ -10,6 +10,7 @@ import { listCommands } from '../types/list/commands.js';
 import { zsetCommands } from '../types/zset/commands.js';
 import { hashCommands } from '../types/hash/commands.js';
 import { setCommands } from '../types/set/commands.js';
+import { sortCommands } from '../types/sort/commands.js';
 
 /** Every command Nodis implements, by family. */
 export const ALL_COMMANDS: readonly CommandDef[] = [
@@ -24,4 +25,5 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...zsetCommands,
   ...hashCommands,
   ...setCommands,
+  ...sortCommands,
 ];
