@@ -102,10 +102,11 @@ function popFrom(c: Client, list: ListValue, key: string, where: ListEnd, count:
     db.delete(key);
     c.server.notify(NOTIFY.generic, 'del', key, db.id);
   } else if (!served) {
-    // A served client skips this: the push that readied the key signalled it already.
     db.signalModified(key);
   }
-  c.server.dirty++;
+  // A served client (serveClientBlockedOnList) neither signals nor counts a change: the push
+  // that readied the key did both.
+  if (!served) c.server.dirty++;
 }
 
 /**
@@ -145,7 +146,7 @@ function blockingMove(c: Client, argv: string[], from: ListEnd, to: ListEnd, tim
   if (servedKey(c) !== null) {
     const v = lookupWrite(c, src);
     // A destination of another type answers WRONGTYPE and ends the wait (moveElement checks it).
-    if (v instanceof ListValue && v.length > 0) moveElement(c, src, v, dst, from, to);
+    if (v instanceof ListValue && v.length > 0) moveElement(c, src, v, dst, from, to, true);
     else block(c, argv, [src], 0, timedOut);
     return;
   }

@@ -115,9 +115,10 @@ export function moveHandlePush(c: Client, dstKey: string, dst: ListValue | undef
 /**
  * lmoveGenericCommand once the source is known to be a non-empty list: checks the destination's
  * type, moves one element, fires the pop (after the push, as Redis does), deletes an emptied
- * source.
+ * source. A `served` blocked BLMOVE (serveClientBlockedOnList) neither signals the source nor
+ * counts a change: the push that readied it did both.
  */
-export function moveElement(c: Client, srcKey: string, src: ListValue, dstKey: string, from: ListEnd, to: ListEnd): void {
+export function moveElement(c: Client, srcKey: string, src: ListValue, dstKey: string, from: ListEnd, to: ListEnd, served = false): void {
   const dst = listForWrite(c, dstKey);
   if (dst === null) return;
   const db = c.db;
@@ -127,10 +128,10 @@ export function moveElement(c: Client, srcKey: string, src: ListValue, dstKey: s
   if (src.length === 0) {
     db.delete(srcKey);
     c.server.notify(NOTIFY.generic, 'del', srcKey, db.id);
-  } else {
+  } else if (!served) {
     db.signalModified(srcKey);
   }
-  c.server.dirty++;
+  if (!served) c.server.dirty++;
 }
 
 /** Parsed [B]LMPOP arguments after numkeys. */
