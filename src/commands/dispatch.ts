@@ -2,6 +2,7 @@ import type { Client } from '../server/client.js';
 import { Reply } from '../protocol/reply.js';
 import { ERR, arityError, cstr, oneLine, unknownSubcommandError } from '../errors.js';
 import type { Command } from './table.js';
+import { allowProtectedAction } from './config.js';
 
 /** Replies of commands run under CLIENT REPLY OFF/SKIP go here and are dropped. */
 const discard = new Reply();
@@ -47,6 +48,12 @@ export function execute(c: Client, argv: string[]): void {
     reject(c, cmd, ERR.noAuth);
     return;
   }
+  // CMD_PROTECTED (not shown by COMMAND INFO, hence by name): DEBUG is refused, as a rejected
+  // call, unless enable-debug-command allows this client.
+  if (cmd.fullName === 'debug' && !allowProtectedAction(c, 'enable-debug-command')) {
+    reject(c, cmd, 'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.');
+    return;
+  }
   call(c, cmd, argv);
   // Keys this command readied serve blocked clients now, before anything else runs.
   if (server.blocking.hasReady) server.blocking.serveReady();
@@ -82,7 +89,7 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   c.lastCommand = cmd;
   c.commands++;
   const threshold = server.config.int('slowlog-log-slower-than');
-  if (threshold >= 0 && micros >= threshold) {
+  if (threshold >= 0 && micros >= threshold && !cmd.flags.has('skip_slowlog')) {
     server.slowlog.maybeAdd(threshold, server.config.int('slowlog-max-len'), micros, argv, c.addr, c.name);
   }
 }

