@@ -1,5 +1,6 @@
 import type { CommandDef } from '../../commands/table.js';
 import type { Client } from '../../server/client.js';
+import type { Value } from '../../keyspace/db.js';
 import { ERR } from '../../errors.js';
 import { NOTIFY } from '../../keyspace/notify.js';
 import { parseInteger } from '../../protocol/number-format.js';
@@ -19,7 +20,7 @@ function writeSet(c: Client, key: string): SetValue | undefined | null {
   return asSet(c, lookupWrite(c, key));
 }
 
-function asSet(c: Client, v: ReturnType<typeof lookupRead>): SetValue | undefined | null {
+function asSet(c: Client, v: Value | undefined): SetValue | undefined | null {
   if (v === undefined || v instanceof SetValue) return v;
   c.reply.error(ERR.wrongType);
   return null;
