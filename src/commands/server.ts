@@ -7,7 +7,6 @@ import { isOpt } from './args.js';
 import { parseInteger, parseBigInteger } from '../protocol/number-format.js';
 import { genInfoString, memoryFigures } from '../server/info.js';
 import { NODIS_VERSION } from '../server/version.js';
-import { allowProtectedAction } from './config.js';
 import { setActiveExpire } from '../keyspace/expire.js';
 import { DEBUG_HELP } from './debug-help.js';
 
