@@ -88,7 +88,7 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   server.stats.totalCommands++;
   c.lastCommand = cmd;
   c.commands++;
-  const threshold = server.config.int('slowlog-log-slower-than');
+  const threshold = server.slowlogThreshold;
   if (threshold >= 0 && micros >= threshold && !cmd.flags.has('skip_slowlog')) {
     server.slowlog.maybeAdd(threshold, server.config.int('slowlog-max-len'), micros, argv, c.addr, c.name);
   }

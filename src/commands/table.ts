@@ -155,6 +155,8 @@ function buildCommand(info: SpecNode, docs: SpecNode, handlers: Map<string, Hand
 
 export class CommandTable {
   readonly commands = new Map<string, Command>();
+  /** Lookup by name as sent: lower and upper case spellings, so the hot path allocates nothing. */
+  private readonly byWireName = new Map<string, Command>();
 
   constructor(defs: readonly CommandDef[]) {
     const handlers = new Map<string, Handler>();
@@ -180,6 +182,10 @@ export class CommandTable {
       if (sub) parent.subcommands.set(subName, sub);
     }
     for (const cmd of this.all()) used.add(cmd.fullName);
+    for (const [name, cmd] of this.commands) {
+      this.byWireName.set(name, cmd);
+      this.byWireName.set(name.toUpperCase(), cmd);
+    }
     for (const name of handlers.keys()) {
       if (!used.has(name)) throw new Error(`handler for ${name} has no command spec`);
     }
@@ -201,10 +207,9 @@ export class CommandTable {
   lookup(argv: readonly string[]): Command | undefined {
     const first = argv[0];
     if (first === undefined) return undefined;
-    let cmd = this.commands.get(first);
+    let cmd = this.byWireName.get(first);
     if (cmd === undefined) {
-      const lower = first.toLowerCase();
-      cmd = this.commands.get(lower);
+      cmd = this.commands.get(first.toLowerCase());
       if (cmd === undefined) return undefined;
     }
     if (cmd.subcommands.size === 0 || argv.length < 2) return cmd;

@@ -56,6 +56,8 @@ export class Server implements KeyspaceEvents {
   /** Per-client state other modules keep (MULTI, subscriptions) is cleared by these on RESET. */
   readonly resetClientHooks: ((c: Client) => void)[] = [];
   shuttingDown = false;
+  /** slowlog-log-slower-than, cached: dispatch reads it on every command. */
+  slowlogThreshold: number;
   /** Clients blocked on keys (BLPOP, BZPOPMIN, XREAD BLOCK, ...). */
   readonly blocking = new BlockingManager();
   /**
@@ -76,6 +78,12 @@ export class Server implements KeyspaceEvents {
     for (let i = 0; i < n; i++) this.dbs.push(new Db(i, this));
     sharedCommandTable ??= new CommandTable(ALL_COMMANDS);
     this.commands = sharedCommandTable;
+    this.slowlogThreshold = config.int('slowlog-log-slower-than');
+    const chained = config.onChange;
+    config.onChange = (name) => {
+      chained(name);
+      if (name === 'slowlog-log-slower-than') this.slowlogThreshold = config.int(name);
+    };
     this.blocking.rerun = (c, cmd, argv) => {
       this.now = Date.now();
       call(c, cmd, argv);
