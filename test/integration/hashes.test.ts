@@ -1,7 +1,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { startNodis } from '../helpers/servers.js';
+import { startNodis, startRedis, haveRedisServer } from '../helpers/servers.js';
 import type { Server } from '../../src/index.js';
 import { HashValue } from '../../src/types/hash/hash-value.js';
 
@@ -197,5 +197,69 @@ test('RESP3: HRANDFIELD WITHVALUES gives field-value pairs', async () => {
     ]);
   } finally {
     r3.disconnect();
+  }
+});
+
+test('events, hits, misses and dirty match a real redis-server for the same commands', { skip: !haveRedisServer() }, async () => {
+  const ref = await startRedis({ 'notify-keyspace-events': 'KEA' });
+  const r = new Redis({ port: ref.port, lazyConnect: true, enableReadyCheck: false });
+  const sub = new Redis({ port: ref.port, lazyConnect: true, enableReadyCheck: false });
+  try {
+    await r.connect();
+    await sub.connect();
+    const cmds: string[][] = [
+      ['HSET', 'h', 'a', '1', 'b', '2'],
+      ['HSETNX', 'h', 'a', '2'],
+      ['HINCRBY', 'h', 'n', '3'],
+      ['HINCRBY', 'h', 'a', 'x'],
+      ['HINCRBYFLOAT', 'h', 'f', '0.5'],
+      ['HGET', 'h', 'a'],
+      ['HGET', 'nokey', 'a'],
+      ['HMGET', 'h', 'a', 'zz'],
+      ['HEXISTS', 'nokey', 'a'],
+      ['HRANDFIELD', 'nokey'],
+      ['HSCAN', 'h', '0'],
+      ['HGETALL', 'nokey'],
+      ['HDEL', 'h', 'a', 'b', 'n', 'f'],
+      ['HDEL', 'h', 'a'],
+      ['HINCRBY', 'h2', 'x', '1'],
+    ];
+    const got: string[] = [];
+    let done: () => void = () => {};
+    const finished = new Promise<void>((res) => (done = res));
+    sub.on('pmessage', (_p: string, channel: string, key: string) => {
+      if (key === 'end-marker') done();
+      else got.push(`${channel.slice(channel.indexOf(':') + 1)} ${key}`);
+    });
+    await sub.psubscribe('__keyevent@0__:*');
+    await r.config('RESETSTAT');
+    await redis.config('RESETSTAT');
+    const dirty0 = server.dirty;
+    const info0 = (await r.info('persistence')) as string;
+    const replies = async (client: Redis): Promise<unknown[]> => {
+      const out: unknown[] = [];
+      for (const [name, ...args] of cmds) out.push(await client.call(name!, ...args).catch((e: Error) => e.message));
+      return out;
+    };
+    const want = await replies(r);
+    const mine = await replies(redis);
+    // Read before the end marker's SET, which is a change of its own.
+    const info1 = (await r.info('persistence')) as string;
+    await r.set('end-marker', '1');
+    await finished;
+    assert.deepEqual(mine, want);
+    assert.deepEqual(
+      events.filter((e) => !e.startsWith('new ')),
+      got.filter((e) => !e.endsWith(' end-marker')),
+    );
+    const stats = (await r.info('stats')) as string;
+    const num = (text: string, name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)![1]);
+    assert.equal(server.stats.keyspaceHits, num(stats, 'keyspace_hits'));
+    assert.equal(server.stats.keyspaceMisses, num(stats, 'keyspace_misses'));
+    assert.equal(server.dirty - dirty0, num(info1, 'rdb_changes_since_last_save') - num(info0, 'rdb_changes_since_last_save'));
+  } finally {
+    sub.disconnect();
+    r.disconnect();
+    await ref.stop();
   }
 });
