@@ -68,6 +68,7 @@ function zaddGeneric(c: Client, argv: string[], inFlags: number): void {
   let updated = 0;
   let processed = 0;
   let score = 0;
+  let created = false;
   if (z === undefined) {
     if (flags & ZADD_IN_XX) {
       // No key and XX: nothing to do, but the reply is still given.
@@ -76,7 +77,9 @@ function zaddGeneric(c: Client, argv: string[], inFlags: number): void {
       return;
     }
     z = ZSetValue.create(zsetLimits(c.server.config), argv[idx + 1]!.length);
+    // dbAdd signals the new key itself.
     db.add(key, z);
+    created = true;
   }
   const limits = zsetLimits(c.server.config);
   let nan = false;
@@ -100,7 +103,7 @@ function zaddGeneric(c: Client, argv: string[], inFlags: number): void {
     else c.reply.null();
   }
   if (added || updated) {
-    db.signalModified(key);
+    if (!created) db.signalModified(key);
     c.server.notify(NOTIFY.zset, incr ? 'zincr' : 'zadd', key, db.id);
   }
 }
@@ -316,8 +319,8 @@ function zrandmemberWithCount(c: Client, key: string, l: bigint, withscores: boo
   }
   const size = z.size;
   if (count >= BigInt(size)) {
-    // The whole set, in order (genericZrangebyrankCommand 0 -1).
-    replyRankRange(c, z, 0, -1, withscores, false);
+    // The whole set; 7.0 sends it from the highest rank down (genericZrangebyrankCommand, reverse).
+    replyRankRange(c, z, 0, -1, withscores, true);
     return;
   }
   // Distinct members: pick ranks at random (either sampling or removing, as Redis chooses).
