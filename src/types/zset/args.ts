@@ -82,7 +82,7 @@ export function parseLexRange(minArg: string, maxArg: string): LexRange | null {
 const LLONG_MAX = 9223372036854775807n;
 
 /**
- * Redis 7.0's getTimeoutFromObjectOrReply in seconds: a long double, times 1000, truncated to
+ * Redis 7.0's getTimeoutFromObjectOrReply in seconds: a long double, times 1000, rounded up to
  * a long long (a value beyond its range converts to LLONG_MIN and so reads as negative). Returns
  * the timeout in ms (0 = forever), or null after replying.
  */
@@ -95,9 +95,15 @@ export function timeoutArg(c: Client, s: string): number | null {
   let ms: bigint;
   if (ld.inf) ms = -1n;
   else {
-    // mant * 2^exp * 1000, truncated toward zero.
+    // ceill(mant * 2^exp * 1000): a positive fraction of a millisecond still waits 1 ms.
     const scaled = ld.mant * 1000n;
-    ms = ld.exp >= 0 ? scaled << BigInt(ld.exp) : scaled >> BigInt(-ld.exp);
+    if (ld.exp >= 0) ms = scaled << BigInt(ld.exp);
+    else {
+      const sh = BigInt(-ld.exp);
+      ms = scaled >> sh;
+      const exact = ms << sh === scaled;
+      if (!exact && !ld.neg) ms += 1n;
+    }
     if (ms > LLONG_MAX) ms = -1n;
     else if (ld.neg) ms = -ms;
   }
