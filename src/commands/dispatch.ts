@@ -59,8 +59,12 @@ export function execute(c: Client, argv: string[]): void {
   if (server.blocking.hasReady) server.blocking.serveReady();
 }
 
-/** Calls a command's handler and accounts for it (stats, slowlog, errors). */
-export function call(c: Client, cmd: Command, argv: string[]): void {
+/**
+ * Calls a command's handler and accounts for it (stats, slowlog, errors). A `rerun` serves a
+ * blocked client: Redis 7.0 counted that command (calls, total commands) when it first ran, so
+ * only its time and a failure are added now.
+ */
+export function call(c: Client, cmd: Command, argv: string[], rerun = false): void {
   const server = c.server;
   const handler = cmd.handler!;
   const out = c.reply;
@@ -82,9 +86,10 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
     }
   }
   const micros = (performance.now() - t0) * 1000;
-  cmd.calls++;
   cmd.usec += micros;
   if (server.stats.totalErrorReplies !== errorsBefore) cmd.failedCalls++;
+  if (rerun) return;
+  cmd.calls++;
   server.stats.totalCommands++;
   c.lastCommand = cmd;
   c.commands++;

@@ -86,7 +86,7 @@ export class Server implements KeyspaceEvents {
     };
     this.blocking.rerun = (c, cmd, argv) => {
       this.now = Date.now();
-      call(c, cmd, argv);
+      call(c, cmd, argv, true);
     };
     this.blocking.resume = (c) => {
       this.flush(c);

@@ -375,3 +375,25 @@ test('binary elements and keys round-trip through every read path', async () => 
   assert.deepEqual(await nodis.lpopBuffer(key), Buffer.alloc(0));
   assert.equal(await nodis.exists(key), 0);
 });
+
+test('INFO commandstats counts a blocking command once, whether served, timed out or still waiting', { skip: skipRedis }, async () => {
+  const scenario = async (c: Redis, port: number): Promise<string[]> => {
+    await c.config('RESETSTAT');
+    await withWaiters(port, c, [['BLPOP', 'cs', 0], ['BLMOVE', 'cs', 'd', 'LEFT', 'LEFT', 0], ['BLMPOP', 0, 1, 'cs', 'LEFT']], [['RPUSH', 'cs', 1, 2], ['SET', 'd', 'str'], ['RPUSH', 'cs', 3]]);
+    await withWaiters(port, c, [['BRPOP', 'cs', 0.01]], []);
+    const still = new Redis({ port, lazyConnect: true, enableReadyCheck: false });
+    await still.connect();
+    void still.call('BRPOPLPUSH', 'none', 'x', '0').catch(() => null);
+    await blockedClients(c, 1);
+    const stats = (await c.info('commandstats'))
+      .split('\r\n')
+      .filter((l) => /^cmdstat_b/.test(l))
+      .map((l) => l.replace(/usec=[^,]*,usec_per_call=[^,]*,/, ''))
+      .sort();
+    still.disconnect();
+    await c.del('cs', 'd');
+    // (total_commands_processed is left out: the polling for blocked clients runs INFO a varying number of times.)
+    return stats;
+  };
+  assert.deepEqual(await scenario(nodis, server.port), await scenario(redis!, ref!.port));
+});
