@@ -168,12 +168,39 @@ function zmscore(c: Client, argv: string[]): void {
   }
 }
 
+/**
+ * ZRANK / ZREVRANK, with Redis 7.2's WITHSCORE (adopted on purpose: the command table entry comes
+ * from extra-spec.json with 7.2's arity -3). A missing key or member answers a null, or a null
+ * array with WITHSCORE, as 7.2 does.
+ */
 function zrankGeneric(c: Client, argv: string[], reverse: boolean): void {
+  if (argv.length > 4) {
+    c.reply.error(`ERR wrong number of arguments for '${reverse ? 'zrevrank' : 'zrank'}' command`);
+    return;
+  }
+  let withScore = false;
+  if (argv.length === 4) {
+    if (argv[3]!.toLowerCase() !== 'withscore') {
+      c.reply.error(ERR.syntax);
+      return;
+    }
+    withScore = true;
+  }
   const z = readZset(c, argv[1]!);
   if (z === null) return;
   const r = z ? z.rank(argv[2]!, reverse) : -1;
-  if (r < 0) c.reply.null();
-  else c.reply.int(r);
+  if (r < 0) {
+    if (withScore) c.reply.nullArray();
+    else c.reply.null();
+    return;
+  }
+  if (withScore) {
+    c.reply.array(2);
+    c.reply.int(r);
+    c.reply.double(z!.score(argv[2]!)!);
+  } else {
+    c.reply.int(r);
+  }
 }
 
 function zcount(c: Client, argv: string[]): void {
