@@ -32,37 +32,3 @@ export function replyHelp(c: Client, cmdName: string, lines: readonly string[]):
   r.simple('HELP');
   r.simple('    Prints this help.');
 }
-
-const TWO64 = 1n << 64n;
-
-/**
- * parseScanCursorOrReply's strtoul: optional sign and decimal digits, the whole string, no
- * leading space, within an unsigned long ("-1" wraps to 2^64-1 as strtoul does; "" is 0).
- * Returns null after replying "ERR invalid cursor".
- */
-export function scanCursorArg(c: Client, s: string): bigint | null {
-  const bad = (): null => {
-    c.reply.error('ERR invalid cursor');
-    return null;
-  };
-  // C reads the argument as a NUL-terminated string: whatever follows a NUL is not seen.
-  const z = s.indexOf('\0');
-  if (z >= 0) s = s.slice(0, z);
-  if (s.length === 0) return 0n;
-  let i = 0;
-  const c0 = s.charCodeAt(0);
-  if (c0 === 32 || (c0 >= 9 && c0 <= 13)) return bad();
-  let neg = false;
-  if (c0 === 43 || c0 === 45) {
-    neg = c0 === 45;
-    i = 1;
-  }
-  if (i === s.length) return bad();
-  for (let j = i; j < s.length; j++) {
-    const d = s.charCodeAt(j);
-    if (d < 48 || d > 57) return bad();
-  }
-  const v = BigInt(s.slice(i));
-  if (v >= TWO64) return bad();
-  return neg ? (TWO64 - v) % TWO64 : v;
-}

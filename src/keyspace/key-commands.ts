@@ -4,10 +4,10 @@ import type { Db } from './db.js';
 import { typeName } from './db.js';
 import { NOTIFY } from './notify.js';
 import { ERR } from '../errors.js';
-import { parseInteger } from '../protocol/number-format.js';
 import { globMatch } from './glob.js';
 import { lookupRead, lookupWrite, LOOKUP_NOTOUCH, LOOKUP_TOUCH_ANYWAY } from './lookup.js';
-import { cIntArg, scanCursorArg } from './args.js';
+import { cIntArg } from './args.js';
+import { parseScanOptions, scanCursorArg, scanCursorIndex, scanWalk } from './scan-args.js';
 
 /** DEL and UNLINK (delGenericCommand): an expired key goes first (firing "expired"), then "del". */
 function del(c: Client, argv: string[]): void {
@@ -88,45 +88,18 @@ function keys(c: Client, argv: string[]): void {
 function scan(c: Client, argv: string[]): void {
   const cursorArg = scanCursorArg(c, argv[1]!);
   if (cursorArg === null) return;
-  let count = 10;
-  let pattern: string | null = null;
-  let typeFilter: string | null = null;
-  for (let i = 2; i < argv.length; ) {
-    const opt = argv[i]!.toLowerCase();
-    const more = argv.length - i >= 2;
-    if (opt === 'count' && more) {
-      const n = parseInteger(argv[i + 1]!);
-      if (n === null) {
-        c.reply.error(ERR.notInteger);
-        return;
-      }
-      if (n < 1) {
-        c.reply.error(ERR.syntax);
-        return;
-      }
-      count = n;
-      i += 2;
-    } else if (opt === 'match' && more) {
-      const p = argv[i + 1]!;
-      pattern = p === '*' ? null : p;
-      i += 2;
-    } else if (opt === 'type' && more) {
-      typeFilter = argv[i + 1]!;
-      i += 2;
-    } else {
-      c.reply.error(ERR.syntax);
-      return;
-    }
-  }
+  const opts = parseScanOptions(c, argv, 2, true);
+  if (opts === null) return;
+  const { pattern, type: typeFilter } = opts;
   const db = c.db;
   const t = db.table;
   const found: string[] = [];
-  // Only the low bits select a bucket; the table never has more than 2^31 of them.
-  let cursor = Number(cursorArg & 0x7fffffffn);
-  let maxIterations = count * 10;
-  do {
-    cursor = t.scan(cursor, (s) => found.push(t.keyAt(s)));
-  } while (cursor !== 0 && maxIterations-- !== 0 && found.length < count);
+  const cursor = scanWalk(
+    scanCursorIndex(cursorArg),
+    opts.count,
+    (cur) => t.scan(cur, (s) => found.push(t.keyAt(s))),
+    () => found.length,
+  );
 
   const out: string[] = [];
   const wanted = typeFilter?.toLowerCase();

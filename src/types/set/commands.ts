@@ -5,7 +5,7 @@ import { ERR } from '../../errors.js';
 import { NOTIFY } from '../../keyspace/notify.js';
 import { parseInteger } from '../../protocol/number-format.js';
 import { lookupRead, lookupWrite } from '../../keyspace/lookup.js';
-import { scanCursorArg } from '../../keyspace/args.js';
+import { parseScanOptions, replyEmptyScan, scanCursorArg, scanCursorIndex, scanWalk } from '../../keyspace/scan-args.js';
 import { globMatch } from '../../keyspace/glob.js';
 import { SetValue } from './set-value.js';
 import { maxIntsetEntries, setAlgebraCommands, sunionDiffGeneric } from './algebra.js';
@@ -316,45 +316,22 @@ function sscan(c: Client, argv: string[]): void {
   if (cursorArg === null) return;
   const set = readSet(c, argv[1]!);
   if (set === null) return;
-  const r = c.reply;
   if (set === undefined) {
-    r.array(2);
-    r.bulk('0');
-    r.array(0);
+    replyEmptyScan(c);
     return;
   }
-  let count = 10;
-  let pattern: string | null = null;
-  for (let i = 3; i < argv.length; i += 2) {
-    const opt = argv[i]!.toLowerCase();
-    const more = i + 1 < argv.length;
-    if (opt === 'count' && more) {
-      const n = parseInteger(argv[i + 1]!);
-      if (n === null) {
-        r.error(ERR.notInteger);
-        return;
-      }
-      if (n < 1) {
-        r.error(ERR.syntax);
-        return;
-      }
-      count = n;
-    } else if (opt === 'match' && more) {
-      const p = argv[i + 1]!;
-      pattern = p === '*' ? null : p;
-    } else {
-      r.error(ERR.syntax);
-      return;
-    }
-  }
+  const opts = parseScanOptions(c, argv, 3, false);
+  if (opts === null) return;
+  const { pattern } = opts;
   const found: string[] = [];
-  // Only the low bits select a bucket; higher cursor bits never change the next cursor.
-  let cursor = Number(cursorArg & 0x7fffffffn);
-  let maxIterations = count * 10;
-  do {
-    cursor = set.scan(cursor, (m) => found.push(m));
-  } while (cursor !== 0 && maxIterations-- !== 0 && found.length < count);
+  const cursor = scanWalk(
+    scanCursorIndex(cursorArg),
+    opts.count,
+    (cur) => set.scan(cur, (m) => found.push(m)),
+    () => found.length,
+  );
   const out = pattern === null ? found : found.filter((m) => globMatch(pattern, m));
+  const r = c.reply;
   r.array(2);
   r.bulk(String(cursor));
   r.array(out.length);

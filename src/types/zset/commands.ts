@@ -4,7 +4,7 @@ import { ERR } from '../../errors.js';
 import { formatDouble, parseBigInteger, parseDouble, parseInteger } from '../../protocol/number-format.js';
 import { NOTIFY } from '../../keyspace/notify.js';
 import { readZset, writeZset } from './access.js';
-import { scanCursorArg } from '../../keyspace/args.js';
+import { parseScanOptions, replyEmptyScan, scanCursorArg, scanCursorIndex, scanWalk } from '../../keyspace/scan-args.js';
 import { globMatch } from '../../keyspace/glob.js';
 import { ZADD_IN_GT, ZADD_IN_INCR, ZADD_IN_LT, ZADD_IN_NX, ZADD_IN_XX, ZADD_OUT_ADDED, ZADD_OUT_NAN, ZADD_OUT_NOP, ZADD_OUT_UPDATED, ZSetValue, zsetLimits } from './zset-value.js';
 import { parseLexRange, parseScoreRange } from './args.js';
@@ -232,47 +232,23 @@ function zscan(c: Client, argv: string[]): void {
   const z = readZset(c, argv[1]!);
   if (z === null) return;
   if (z === undefined) {
-    c.reply.array(2);
-    c.reply.bulk('0');
-    c.reply.array(0);
+    replyEmptyScan(c);
     return;
   }
-  let count = 10;
-  let pattern: string | null = null;
-  for (let i = 3; i < argv.length; ) {
-    const opt = argv[i]!.toLowerCase();
-    const more = argv.length - i >= 2;
-    if (opt === 'count' && more) {
-      const n = parseInteger(argv[i + 1]!);
-      if (n === null) {
-        c.reply.error(ERR.notInteger);
-        return;
-      }
-      if (n < 1) {
-        c.reply.error(ERR.syntax);
-        return;
-      }
-      count = n;
-      i += 2;
-    } else if (opt === 'match' && more) {
-      const p = argv[i + 1]!;
-      pattern = p === '*' ? null : p;
-      i += 2;
-    } else {
-      c.reply.error(ERR.syntax);
-      return;
-    }
-  }
+  const opts = parseScanOptions(c, argv, 3, false);
+  if (opts === null) return;
+  const { pattern } = opts;
   const found: [string, number][] = [];
   let cursor = 0;
   if (z.listpack) {
     for (const e of z.entries()) found.push(e);
   } else {
-    cursor = Number(cursorArg & 0x7fffffffn);
-    let maxIterations = count * 10;
-    do {
-      cursor = z.dict.scan(cursor, (m, s) => found.push([m, s]));
-    } while (cursor !== 0 && maxIterations-- !== 0 && found.length < count);
+    cursor = scanWalk(
+      scanCursorIndex(cursorArg),
+      opts.count,
+      (cur) => z.dict.scan(cur, (m, s) => found.push([m, s])),
+      () => found.length,
+    );
   }
   const out = pattern === null ? found : found.filter(([m]) => globMatch(pattern, m));
   c.reply.array(2);
