@@ -6,6 +6,7 @@ import { parseInteger } from '../protocol/number-format.js';
 import { isOpt } from './args.js';
 import { validClientName } from './connection.js';
 import { replyHelp } from './command.js';
+import { clientCaching, clientTracking, clientTrackingInfo } from '../tracking/tracking-commands.js';
 
 /**
  * The CLIENT family, as Redis 7.0 has it, plus 7.2's SETINFO and NO-TOUCH (deliberately adopted:
@@ -419,6 +420,9 @@ export const clientCommands: CommandDef[] = [
   { name: 'client|unpause', handler: clientUnpause },
   { name: 'client|unblock', handler: clientUnblock },
   { name: 'client|getredir', handler: clientGetRedir },
+  { name: 'client|tracking', handler: clientTracking },
+  { name: 'client|caching', handler: clientCaching },
+  { name: 'client|trackinginfo', handler: clientTrackingInfo },
   { name: 'client|setinfo', handler: clientSetInfo },
   { name: 'client|help', handler: (c, argv) => replyHelp(c, argv, CLIENT_HELP) },
 ];

@@ -85,6 +85,8 @@ export function call(c: Client, cmd: Command, argv: string[], rerun = false): vo
       discard.take();
     }
   }
+  // Client-side caching: the keys a tracking client read may now sit in its cache (trackingRememberKeys).
+  if (c.tracking && cmd.flags.has('readonly')) server.tracking?.rememberKeys(c, cmd, argv);
   const micros = (performance.now() - t0) * 1000;
   cmd.usec += micros;
   if (server.stats.totalErrorReplies !== errorsBefore) cmd.failedCalls++;

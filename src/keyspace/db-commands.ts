@@ -27,13 +27,15 @@ function parseFlushMode(c: Client, argv: string[]): boolean {
 export function flushDb(server: Server, db: Db): number {
   if (server.keyModifiedHooks.length > 0 && db.size > 0) {
     const t = db.table;
-    for (const s of t.slots()) server.keyModified(db, t.keyAt(s));
+    for (const s of t.slots()) server.keyModified(db, t.keyAt(s), true);
   }
   return db.flush();
 }
 
 function flushdb(c: Client, argv: string[]): void {
   if (!parseFlushMode(c, argv)) return;
+  // signalFlushedDb: tracking clients hear "every key" once, not of each key.
+  c.server.tracking?.invalidateOnFlush();
   c.server.dirty += flushDb(c.server, c.db);
   c.reply.ok();
 }
@@ -41,6 +43,7 @@ function flushdb(c: Client, argv: string[]): void {
 function flushall(c: Client, argv: string[]): void {
   if (!parseFlushMode(c, argv)) return;
   const server = c.server;
+  server.tracking?.invalidateOnFlush();
   let removed = 0;
   for (const db of server.dbs) removed += flushDb(server, db);
   // flushAllDataAndResetRDB adds one more so the (empty) dataset always counts as changed.
@@ -58,8 +61,8 @@ function touchAll(server: Server, a: Db, b: Db): void {
   for (const db of [a, b]) {
     for (const s of db.table.slots()) {
       const key = db.table.keyAt(s);
-      server.keyModified(a, key);
-      server.keyModified(b, key);
+      server.keyModified(a, key, true);
+      server.keyModified(b, key, true);
     }
   }
 }

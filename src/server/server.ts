@@ -13,6 +13,7 @@ import { SlowLog } from './slowlog.js';
 import { NOTIFY } from '../keyspace/notify.js';
 import { BlockingManager } from './blocking.js';
 import { call } from '../commands/dispatch.js';
+import type { Tracking } from '../tracking/tracking.js';
 
 export { NODIS_VERSION } from './version.js';
 
@@ -52,7 +53,9 @@ export class Server implements KeyspaceEvents {
   /** Saves the dataset synchronously (SHUTDOWN SAVE); filled by the persistence module, throws on failure. */
   saveHook: (() => void) | null = null;
   /** Keys changed: used by WATCH and client tracking, which register here as they come. */
-  readonly keyModifiedHooks: ((db: Db, key: string) => void)[] = [];
+  readonly keyModifiedHooks: ((db: Db, key: string, wholeDb?: boolean) => void)[] = [];
+  /** Client-side caching (CLIENT TRACKING): made when a client first turns it on. */
+  tracking: Tracking | null = null;
   /** Per-client state other modules keep (MULTI, subscriptions) is cleared by these on RESET. */
   readonly resetClientHooks: ((c: Client) => void)[] = [];
   shuttingDown = false;
@@ -104,8 +107,9 @@ export class Server implements KeyspaceEvents {
     return this.config.get('requirepass') !== '';
   }
 
-  keyModified(db: Db, key: string): void {
-    for (const h of this.keyModifiedHooks) h(db, key);
+  /** `wholeDb`: FLUSH/SWAPDB telling WATCH of each key (client tracking sends one flush message instead). */
+  keyModified(db: Db, key: string, wholeDb = false): void {
+    for (const h of this.keyModifiedHooks) h(db, key, wholeDb);
   }
 
   keyExpired(db: Db, key: string): void {
@@ -238,7 +242,10 @@ export class Server implements KeyspaceEvents {
           this.postponedClients.add(c);
           break;
         }
+        const tracking = this.tracking;
+        const prevCurrent = tracking ? tracking.enter(c) : null;
         execute(c, argv);
+        tracking?.leave(c, argv, prevCurrent);
       }
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
@@ -335,6 +342,7 @@ export class Server implements KeyspaceEvents {
   closeClient(c: Client): void {
     this.postponedClients.delete(c);
     this.blocking.unblock(c);
+    this.tracking?.disable(c);
     if (c.closed) {
       this.clients.delete(c.id);
       return;
