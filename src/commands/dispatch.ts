@@ -3,6 +3,8 @@ import { Reply } from '../protocol/reply.js';
 import { ERR, arityError, cstr, oneLine, unknownSubcommandError } from '../errors.js';
 import type { Command } from './table.js';
 import { allowProtectedAction } from './config.js';
+import { subscribedContextError } from '../pubsub/context.js';
+import { feedMonitors, hasMonitors } from '../pubsub/monitor.js';
 
 /** Replies of commands run under CLIENT REPLY OFF/SKIP go here and are dropped. */
 const discard = new Reply();
@@ -54,6 +56,14 @@ export function execute(c: Client, argv: string[]): void {
     reject(c, cmd, 'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.');
     return;
   }
+  // A RESP2 subscriber can only (un)subscribe, PING, QUIT and RESET.
+  if (c.resp === 2) {
+    const refused = subscribedContextError(c, cmd);
+    if (refused !== null) {
+      reject(c, cmd, refused);
+      return;
+    }
+  }
   call(c, cmd, argv);
   // Keys this command readied serve blocked clients now, before anything else runs.
   if (server.blocking.hasReady) server.blocking.serveReady();
@@ -91,6 +101,8 @@ export function call(c: Client, cmd: Command, argv: string[], rerun = false): vo
   cmd.usec += micros;
   if (server.stats.totalErrorReplies !== errorsBefore) cmd.failedCalls++;
   if (rerun) return;
+  // MONITOR shows each command once, after it ran (with the db it left selected).
+  if (hasMonitors()) feedMonitors(c, cmd, argv);
   cmd.calls++;
   server.stats.totalCommands++;
   c.lastCommand = cmd;

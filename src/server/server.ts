@@ -14,6 +14,7 @@ import { NOTIFY } from '../keyspace/notify.js';
 import { BlockingManager } from './blocking.js';
 import { call } from '../commands/dispatch.js';
 import type { Tracking } from '../tracking/tracking.js';
+import { enforceOutputLimit } from './output-limit.js';
 
 export { NODIS_VERSION } from './version.js';
 
@@ -58,6 +59,8 @@ export class Server implements KeyspaceEvents {
   tracking: Tracking | null = null;
   /** Per-client state other modules keep (MULTI, subscriptions) is cleared by these on RESET. */
   readonly resetClientHooks: ((c: Client) => void)[] = [];
+  /** Per-client state other modules keep (subscriptions, MONITOR) is dropped by these on disconnect. */
+  readonly closeClientHooks: ((c: Client) => void)[] = [];
   shuttingDown = false;
   /** slowlog-log-slower-than, cached: dispatch reads it on every command. */
   slowlogThreshold: number;
@@ -331,10 +334,14 @@ export class Server implements KeyspaceEvents {
         sock.uncork();
       }
       if (sock.writableLength > OUTPUT_HIGH_WATER) sock.pause();
+      // client-output-buffer-limit: a client too far behind is closed, its output dropped.
+      if (enforceOutputLimit(c)) return;
     }
     if (c.closeAfterReply) {
       c.closed = true;
       this.clients.delete(c.id);
+      // Subscriptions and MONITOR end now, not when the socket's close event comes.
+      for (const h of this.closeClientHooks) h(c);
       sock.end();
     }
   }
@@ -343,6 +350,7 @@ export class Server implements KeyspaceEvents {
     this.postponedClients.delete(c);
     this.blocking.unblock(c);
     this.tracking?.disable(c);
+    for (const h of this.closeClientHooks) h(c);
     if (c.closed) {
       this.clients.delete(c.id);
       return;
