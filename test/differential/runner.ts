@@ -23,13 +23,15 @@ import '../../src/protocol/buffer-ext.js';
  *   @read            read the next reply of the current connection (the @send one) and compare it
  *   @blocked N       wait until each server reports N blocked clients (INFO blocked_clients), so a
  *                    command sent by @send is known to be waiting before another connection goes on
+ *   @until "TEXT"    read replies of the current connection up to the first one whose bytes contain
+ *                    TEXT (pushed pub/sub messages, ending with a marker PUBLISHed last), compare all
  * A header line `#! name=value ...` (anywhere, usually first) gives server options: both servers
  * of such a script start with them (see scriptOptions), e.g. `#! requirepass=secret`.
  */
 export interface ScriptLine {
   lineNo: number;
   text: string;
-  directive: 'cmd' | 'sort' | 'type' | 'skip' | 'sleep' | 'conn' | 'raw' | 'rawrep' | 'hello' | 'reconnect' | 'send' | 'read' | 'blocked';
+  directive: 'cmd' | 'sort' | 'type' | 'skip' | 'sleep' | 'conn' | 'raw' | 'rawrep' | 'hello' | 'reconnect' | 'send' | 'read' | 'blocked' | 'until';
   argv: string[];
   n: number;
 }
@@ -46,7 +48,7 @@ export function parseScript(text: string): ScriptLine[] {
     if (m) {
       directive = m[1] as ScriptLine['directive'];
       rest = m[2]!;
-      if (!['sort', 'type', 'skip', 'sleep', 'conn', 'raw', 'rawrep', 'hello', 'reconnect', 'send', 'read', 'blocked'].includes(directive)) throw new Error(`line ${i + 1}: unknown directive @${m[1]}`);
+      if (!['sort', 'type', 'skip', 'sleep', 'conn', 'raw', 'rawrep', 'hello', 'reconnect', 'send', 'read', 'blocked', 'until'].includes(directive)) throw new Error(`line ${i + 1}: unknown directive @${m[1]}`);
       if (directive === 'sleep' || directive === 'conn' || directive === 'blocked') {
         n = Number(rest);
         rest = '';
@@ -222,6 +224,13 @@ export async function runScript(lines: ScriptLine[], redisPort: number, nodisPor
           if (line.directive === 'read') {
             const r = await c.read();
             got.push(r === null ? 'closed' : 'bytes:' + r.raw.latin1Slice(0, r.raw.length));
+          } else if (line.directive === 'until') {
+            for (;;) {
+              const r = await c.read();
+              const bytes = r === null ? 'closed' : r.raw.latin1Slice(0, r.raw.length);
+              got.push(r === null ? 'closed' : 'bytes:' + bytes);
+              if (r === null || bytes.includes(line.argv[0] ?? '')) break;
+            }
           } else if (line.directive === 'raw' || line.directive === 'rawrep') {
             c.sendRaw(Buffer.from(rawBytes(line), 'latin1'));
             for (let i = 0; i < line.n; i++) {
