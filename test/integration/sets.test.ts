@@ -1,84 +1,8 @@
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
-import { startNodis, startRedis, haveRedisServer, type RunningRedis } from '../helpers/servers.js';
-import type { Server } from '../../src/index.js';
-import { NOTIFY } from '../../src/keyspace/notify.js';
+import { dirtyOf, hitsAndMisses, run, skipRedis, useNodisAndRedis, type Cmd } from '../helpers/compare.js';
 
-const skipRedis = !haveRedisServer();
-let server: Server;
-let nodis: Redis;
-let ref: RunningRedis | undefined;
-let redis: Redis | undefined;
-/** Nodis's keyspace events since the last reset, as Redis publishes them: "event key". */
-let events: string[] = [];
-let modified: string[] = [];
-
-before(async () => {
-  server = await startNodis();
-  // Redis publishes with notify-keyspace-events KEA: every class except keymiss and "new".
-  server.notifyHooks.push((type, event, key) => {
-    if (type & (NOTIFY.keyMiss | NOTIFY.newKey)) return;
-    events.push(`${event} ${key}`);
-  });
-  server.keyModifiedHooks.push((_db, key) => modified.push(key));
-  nodis = new Redis({ port: server.port, lazyConnect: true, enableReadyCheck: false });
-  await nodis.connect();
-  if (!skipRedis) {
-    ref = await startRedis({ 'notify-keyspace-events': 'KEA' });
-    redis = new Redis({ port: ref.port, lazyConnect: true, enableReadyCheck: false });
-    await redis.connect();
-  }
-});
-
-after(async () => {
-  nodis.disconnect();
-  redis?.disconnect();
-  await server.close();
-  await ref?.stop();
-});
-
-beforeEach(async () => {
-  await nodis.flushall();
-  await redis?.flushall();
-  events = [];
-  modified = [];
-});
-
-type Cmd = (string | number)[];
-
-/** Runs commands in order, returning every reply (errors as their message). */
-async function run(client: Redis, cmds: readonly Cmd[]): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for (const [name, ...args] of cmds) {
-    try {
-      out.push(await client.call(String(name), ...args.map(String)));
-    } catch (e) {
-      out.push((e as Error).message);
-    }
-  }
-  return out;
-}
-
-/** The keyevent notifications the real Redis publishes for `cmds`, in order. */
-async function redisEvents(cmds: readonly Cmd[]): Promise<string[]> {
-  const sub = new Redis({ port: ref!.port, lazyConnect: true, enableReadyCheck: false });
-  await sub.connect();
-  const got: string[] = [];
-  let done: () => void = () => {};
-  const finished = new Promise<void>((r) => (done = r));
-  sub.on('pmessage', (_p: string, channel: string, key: string) => {
-    const event = channel.slice(channel.indexOf(':') + 1);
-    if (key === 'end-marker') done();
-    else got.push(`${event} ${key}`);
-  });
-  await sub.psubscribe('__keyevent@0__:*');
-  await run(redis!, cmds);
-  await redis!.set('end-marker', '1');
-  await finished;
-  sub.disconnect();
-  return got;
-}
+const env = useNodisAndRedis();
 
 const EVENT_SCRIPT: readonly Cmd[] = [
   ['SADD', 's', 1, 2, 3],
@@ -123,9 +47,9 @@ const EVENT_SCRIPT: readonly Cmd[] = [
 ];
 
 test('keyspace events are the ones Redis publishes, in order', { skip: skipRedis }, async () => {
-  const want = await redisEvents(EVENT_SCRIPT);
-  await run(nodis, EVENT_SCRIPT);
-  assert.deepEqual(events, want);
+  const want = await env.redisEvents(EVENT_SCRIPT);
+  await run(env.nodis, EVENT_SCRIPT);
+  assert.deepEqual(env.events, want);
   assert.ok(want.includes('srem a') && want.includes('sinterstore d') && want.includes('del p'));
 });
 
@@ -148,47 +72,41 @@ test('keyspace hits and misses, and the dirty counter, move as in Redis', { skip
     ['SRANDMEMBER', 'all', -2],
     ['SRANDMEMBER', 'missing'],
   ];
-  await redis!.config('RESETSTAT');
-  await nodis.config('RESETSTAT');
-  const before = { r: await changes(redis!), n: await changes(nodis) };
-  await run(redis!, cmds);
-  await run(nodis, cmds);
-  const statsOf = async (c: Redis): Promise<string[]> => (await c.info('stats')).split('\r\n').filter((l) => /^keyspace_(hits|misses):/.test(l));
-  assert.deepEqual(await statsOf(nodis), await statsOf(redis!));
-  assert.equal((await changes(nodis)) - before.n, (await changes(redis!)) - before.r);
+  await env.redis!.config('RESETSTAT');
+  await env.nodis.config('RESETSTAT');
+  const before = { r: await dirtyOf(env.redis!), n: await dirtyOf(env.nodis) };
+  await run(env.redis!, cmds);
+  await run(env.nodis, cmds);
+  assert.deepEqual(await hitsAndMisses(env.nodis), await hitsAndMisses(env.redis!));
+  assert.equal((await dirtyOf(env.nodis)) - before.n, (await dirtyOf(env.redis!)) - before.r);
 });
 
-async function changes(c: Redis): Promise<number> {
-  const m = /rdb_changes_since_last_save:(\d+)/.exec(await c.info('persistence'));
-  return Number(m![1]);
-}
-
 test('writes signal the keys they modify (WATCH, tracking and blocked clients hear of them)', async () => {
-  await nodis.sadd('s', 1, 2);
-  assert.deepEqual(modified, ['s', 's']);
-  modified = [];
-  await nodis.sadd('s', 1);
-  await nodis.srem('s', 9);
-  await nodis.smove('s', 'd', 9);
-  await nodis.spop('s', 0);
-  assert.deepEqual(modified, [], 'no change, no signal');
-  await nodis.srem('s', 1);
-  assert.deepEqual(modified, ['s']);
-  modified = [];
-  await nodis.smove('s', 'd', 2);
-  assert.ok(modified.includes('s') && modified.includes('d'));
-  modified = [];
-  await nodis.sadd('p', 1, 2, 3, 4, 5, 6);
-  modified = [];
-  await nodis.spop('p');
-  await nodis.spop('p', 1);
-  await nodis.spop('p', 3);
-  assert.deepEqual(modified, ['p', 'p', 'p']);
-  modified = [];
-  await nodis.sinterstore('x', 'p', 'p');
-  await nodis.sunionstore('y', 'p');
-  await nodis.sdiffstore('y', 'missing');
-  assert.deepEqual(modified, ['x', 'y', 'y']);
+  await env.nodis.sadd('s', 1, 2);
+  assert.deepEqual(env.modified, ['s', 's']);
+  env.modified = [];
+  await env.nodis.sadd('s', 1);
+  await env.nodis.srem('s', 9);
+  await env.nodis.smove('s', 'd', 9);
+  await env.nodis.spop('s', 0);
+  assert.deepEqual(env.modified, [], 'no change, no signal');
+  await env.nodis.srem('s', 1);
+  assert.deepEqual(env.modified, ['s']);
+  env.modified = [];
+  await env.nodis.smove('s', 'd', 2);
+  assert.ok(env.modified.includes('s') && env.modified.includes('d'));
+  env.modified = [];
+  await env.nodis.sadd('p', 1, 2, 3, 4, 5, 6);
+  env.modified = [];
+  await env.nodis.spop('p');
+  await env.nodis.spop('p', 1);
+  await env.nodis.spop('p', 3);
+  assert.deepEqual(env.modified, ['p', 'p', 'p']);
+  env.modified = [];
+  await env.nodis.sinterstore('x', 'p', 'p');
+  await env.nodis.sunionstore('y', 'p');
+  await env.nodis.sdiffstore('y', 'missing');
+  assert.deepEqual(env.modified, ['x', 'y', 'y']);
 });
 
 test('SPOP with a count: popped and left members split the set, whatever the strategy and encoding', async () => {
@@ -198,15 +116,15 @@ test('SPOP with a count: popped and left members split the set, whatever the str
     [Array.from({ length: 1000 }, (_, i) => String(i * 3)), [5, 990]],
   ] as const) {
     for (const n of counts) {
-      await nodis.del('s');
-      await nodis.sadd('s', ...members);
-      const popped = (await nodis.spop('s', n)) as string[];
-      const left = await nodis.smembers('s');
+      await env.nodis.del('s');
+      await env.nodis.sadd('s', ...members);
+      const popped = (await env.nodis.spop('s', n)) as string[];
+      const left = await env.nodis.smembers('s');
       assert.equal(popped.length, n);
       assert.equal(new Set(popped).size, n, 'no member popped twice');
       assert.equal(left.length, members.length - n);
       assert.deepEqual(new Set([...popped, ...left]), new Set(members));
-      assert.equal(await nodis.scard('s'), members.length - n);
+      assert.equal(await env.nodis.scard('s'), members.length - n);
     }
   }
 });
@@ -215,36 +133,36 @@ test('SRANDMEMBER: distinct members for a positive count, repeats allowed for a 
   const ints = Array.from({ length: 100 }, (_, i) => String(i - 50));
   const strs = ints.map((m) => 'k' + m);
   for (const members of [ints, strs]) {
-    await nodis.del('s');
-    await nodis.sadd('s', ...members);
+    await env.nodis.del('s');
+    await env.nodis.sadd('s', ...members);
     const all = new Set(members);
     for (const n of [1, 2, 30, 34, 99, 100, 150]) {
-      const got = (await nodis.srandmember('s', n)) as string[];
+      const got = (await env.nodis.srandmember('s', n)) as string[];
       assert.equal(got.length, Math.min(n, members.length));
       assert.equal(new Set(got).size, got.length);
       for (const m of got) assert.ok(all.has(m));
     }
-    const many = (await nodis.srandmember('s', -5000)) as string[];
+    const many = (await env.nodis.srandmember('s', -5000)) as string[];
     assert.equal(many.length, 5000);
     for (const m of many) assert.ok(all.has(m));
     assert.ok(new Set(many).size > 50, 'a negative count samples the whole set');
-    assert.equal(await nodis.scard('s'), members.length, 'SRANDMEMBER removes nothing');
+    assert.equal(await env.nodis.scard('s'), members.length, 'SRANDMEMBER removes nothing');
   }
 });
 
 test('SSCAN returns every member that stays for the whole scan, while others come and go', async () => {
   const stay = Array.from({ length: 2000 }, (_, i) => 'stay:' + i);
-  await nodis.sadd('s', ...stay);
-  await nodis.sadd('s', ...Array.from({ length: 2000 }, (_, i) => 'churn:' + i));
+  await env.nodis.sadd('s', ...stay);
+  await env.nodis.sadd('s', ...Array.from({ length: 2000 }, (_, i) => 'churn:' + i));
   const seen = new Set<string>();
   let cursor = '0';
   let n = 0;
   do {
-    const [next, members] = await nodis.sscan('s', cursor, 'COUNT', 20);
+    const [next, members] = await env.nodis.sscan('s', cursor, 'COUNT', 20);
     for (const m of members) seen.add(m);
     cursor = next;
     // Shrink and grow the table under the cursor.
-    const p = nodis.pipeline();
+    const p = env.nodis.pipeline();
     for (let j = 0; j < 40; j++, n++) {
       p.srem('s', 'churn:' + n);
       if (n % 3 === 0) p.sadd('s', 'fresh:' + n);
@@ -256,14 +174,14 @@ test('SSCAN returns every member that stays for the whole scan, while others com
 
 test('binary members round-trip through every read path', async () => {
   const members = [Buffer.from([0]), Buffer.from([0xff, 0xfe, 0x00]), Buffer.from('a\r\nb'), Buffer.from('__proto__'), Buffer.from('')];
-  assert.equal(await nodis.sadd('b', ...members), members.length);
+  assert.equal(await env.nodis.sadd('b', ...members), members.length);
   const hex = (bs: Buffer[]): string[] => bs.map((b) => b.toString('hex')).sort();
-  assert.deepEqual(hex(await nodis.smembersBuffer('b')), hex(members));
-  assert.deepEqual(hex(await nodis.sunionBuffer('b', 'missing')), hex(members));
-  const [, scanned] = await nodis.sscanBuffer('b', 0, 'COUNT', 100);
+  assert.deepEqual(hex(await env.nodis.smembersBuffer('b')), hex(members));
+  assert.deepEqual(hex(await env.nodis.sunionBuffer('b', 'missing')), hex(members));
+  const [, scanned] = await env.nodis.sscanBuffer('b', 0, 'COUNT', 100);
   assert.deepEqual(hex(scanned), hex(members));
-  for (const m of members) assert.equal(await nodis.sismember('b', m), 1);
-  assert.equal(await nodis.sismember('b', Buffer.from([0xff])), 0);
-  assert.equal(await nodis.smove('b', 'c', Buffer.from([0xff, 0xfe, 0x00])), 1);
-  assert.deepEqual(await nodis.smembersBuffer('c'), [Buffer.from([0xff, 0xfe, 0x00])]);
+  for (const m of members) assert.equal(await env.nodis.sismember('b', m), 1);
+  assert.equal(await env.nodis.sismember('b', Buffer.from([0xff])), 0);
+  assert.equal(await env.nodis.smove('b', 'c', Buffer.from([0xff, 0xfe, 0x00])), 1);
+  assert.deepEqual(await env.nodis.smembersBuffer('c'), [Buffer.from([0xff, 0xfe, 0x00])]);
 });

@@ -1,87 +1,14 @@
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
-import { startNodis, startRedis, haveRedisServer, type RunningRedis } from '../helpers/servers.js';
-import type { Server } from '../../src/index.js';
-import { NOTIFY } from '../../src/keyspace/notify.js';
+import { infoNumber, run, skipRedis, useNodisAndRedis, type Cmd } from '../helpers/compare.js';
 import { pqsort } from '../../src/types/sort/pqsort.js';
 
-const skipRedis = !haveRedisServer();
-let server: Server;
-let nodis: Redis;
-let ref: RunningRedis | undefined;
-let redis: Redis | undefined;
-/** Nodis's keyspace events since the last reset, as Redis publishes them: "event key". */
-let events: string[] = [];
-
-before(async () => {
-  server = await startNodis();
-  server.notifyHooks.push((type, event, key) => {
-    if (type & (NOTIFY.keyMiss | NOTIFY.newKey)) return;
-    events.push(`${event} ${key}`);
-  });
-  nodis = new Redis({ port: server.port, lazyConnect: true, enableReadyCheck: false });
-  await nodis.connect();
-  if (!skipRedis) {
-    ref = await startRedis({ 'notify-keyspace-events': 'KEA' });
-    redis = new Redis({ port: ref.port, lazyConnect: true, enableReadyCheck: false });
-    await redis.connect();
-  }
-});
-
-after(async () => {
-  nodis.disconnect();
-  redis?.disconnect();
-  await server.close();
-  await ref?.stop();
-});
-
-beforeEach(async () => {
-  await nodis.flushall();
-  await redis?.flushall();
-  events = [];
-});
-
-type Cmd = (string | number)[];
-
-/** Runs commands in order, returning every reply (errors as their message). */
-async function run(client: Redis, cmds: readonly Cmd[]): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for (const [name, ...args] of cmds) {
-    try {
-      out.push(await client.call(String(name), ...args.map(String)));
-    } catch (e) {
-      out.push((e as Error).message);
-    }
-  }
-  return out;
-}
-
-/** The keyevent notifications the real Redis publishes for `cmds`, in order. */
-async function redisEvents(cmds: readonly Cmd[]): Promise<string[]> {
-  const sub = new Redis({ port: ref!.port, lazyConnect: true, enableReadyCheck: false });
-  await sub.connect();
-  const got: string[] = [];
-  let done: () => void = () => {};
-  const finished = new Promise<void>((r) => (done = r));
-  sub.on('pmessage', (_p: string, channel: string, key: string) => {
-    const event = channel.slice(channel.indexOf(':') + 1);
-    if (key === 'end-marker') done();
-    else got.push(`${event} ${key}`);
-  });
-  await sub.psubscribe('__keyevent@0__:*');
-  await run(redis!, cmds);
-  await redis!.set('end-marker', '1');
-  await finished;
-  sub.disconnect();
-  return got;
-}
+const env = useNodisAndRedis();
 
 /** keyspace_hits, keyspace_misses and rdb_changes_since_last_save from INFO. */
 async function redisCounters(): Promise<[number, number, number]> {
-  const info = (await redis!.info()) as string;
-  const field = (name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)![1]);
-  return [field('keyspace_hits'), field('keyspace_misses'), field('rdb_changes_since_last_save')];
+  const info = (await env.redis!.info()) as string;
+  return [infoNumber(info, 'keyspace_hits'), infoNumber(info, 'keyspace_misses'), infoNumber(info, 'rdb_changes_since_last_save')];
 }
 
 const SCRIPT: readonly Cmd[] = [
@@ -108,24 +35,24 @@ const SCRIPT: readonly Cmd[] = [
 ];
 
 test('SORT fires sortstore and del as Redis does', { skip: skipRedis }, async () => {
-  const want = await redisEvents(SCRIPT);
-  await run(nodis, SCRIPT);
-  assert.deepEqual(events, want);
+  const want = await env.redisEvents(SCRIPT);
+  await run(env.nodis, SCRIPT);
+  assert.deepEqual(env.events, want);
   assert.ok(want.includes('sortstore dst') && want.includes('del dst'));
 });
 
 test('pattern lookups count hits and misses, STORE counts as dirty, as in Redis', { skip: skipRedis }, async () => {
-  await redis!.config('RESETSTAT');
-  await nodis.config('RESETSTAT');
+  await env.redis!.config('RESETSTAT');
+  await env.nodis.config('RESETSTAT');
   const [h0, m0, d0] = await redisCounters();
-  const dirty0 = server.dirty;
-  const want = await run(redis!, SCRIPT);
-  const got = await run(nodis, SCRIPT);
+  const dirty0 = env.server.dirty;
+  const want = await run(env.redis!, SCRIPT);
+  const got = await run(env.nodis, SCRIPT);
   assert.deepEqual(got, want);
   const [h1, m1, d1] = await redisCounters();
-  assert.equal(server.stats.keyspaceHits, h1 - h0);
-  assert.equal(server.stats.keyspaceMisses, m1 - m0);
-  assert.equal(server.dirty - dirty0, d1 - d0);
+  assert.equal(env.server.stats.keyspaceHits, h1 - h0);
+  assert.equal(env.server.stats.keyspaceMisses, m1 - m0);
+  assert.equal(env.server.dirty - dirty0, d1 - d0);
 });
 
 /** A small seeded generator, so a failure can be replayed. */
@@ -145,8 +72,8 @@ test('random SORTs with few distinct weights reply exactly as Redis', { skip: sk
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const weights = ['1', '2', '2.5', '-1', 'a', 'b', 'B', '', 'ab', '10'];
   for (let round = 0; round < 30; round++) {
-    await redis!.flushall();
-    await nodis.flushall();
+    await env.redis!.flushall();
+    await env.nodis.flushall();
     const n = Math.floor(rand() * 120);
     const setup: Cmd[] = [];
     const elems: string[] = [];
@@ -170,9 +97,9 @@ test('random SORTs with few distinct weights reply exactly as Redis', { skip: sk
       if (rand() < 0.3) cmd.push('GET', '#', 'GET', 'w_*');
       cmds.push(cmd);
     }
-    await run(redis!, setup);
-    await run(nodis, setup);
-    assert.deepEqual(await run(nodis, cmds), await run(redis!, cmds), `round ${round}`);
+    await run(env.redis!, setup);
+    await run(env.nodis, setup);
+    assert.deepEqual(await run(env.nodis, cmds), await run(env.redis!, cmds), `round ${round}`);
   }
 });
 
@@ -199,15 +126,15 @@ test('SORT of a big list by weights, with GET, through a real client', async () 
     elems.push(String(i));
     mset.push(`w_${i}`, String((i * 7919) % n));
   }
-  await nodis.rpush('l', ...elems);
-  await nodis.mset(...mset);
-  const sorted = (await nodis.sort('l', 'BY', 'w_*', 'GET', 'w_*')) as string[];
+  await env.nodis.rpush('l', ...elems);
+  await env.nodis.mset(...mset);
+  const sorted = (await env.nodis.sort('l', 'BY', 'w_*', 'GET', 'w_*')) as string[];
   assert.deepEqual(
     sorted,
     Array.from({ length: n }, (_, i) => String(i)),
   );
-  assert.equal(await nodis.call('SORT', 'l', 'BY', 'w_*', 'DESC', 'LIMIT', '0', '10', 'STORE', 'top'), 10);
+  assert.equal(await env.nodis.call('SORT', 'l', 'BY', 'w_*', 'DESC', 'LIMIT', '0', '10', 'STORE', 'top'), 10);
   // The heaviest element is the one whose weight is n-1.
   const heaviest = elems.find((e) => (Number(e) * 7919) % n === n - 1);
-  assert.deepEqual(await nodis.lrange('top', 0, 0), [heaviest]);
+  assert.deepEqual(await env.nodis.lrange('top', 0, 0), [heaviest]);
 });

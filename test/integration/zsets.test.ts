@@ -1,87 +1,8 @@
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
-import { startNodis, startRedis, haveRedisServer, type RunningRedis } from '../helpers/servers.js';
-import type { Server } from '../../src/index.js';
-import { NOTIFY } from '../../src/keyspace/notify.js';
+import { dirtyOf, hitsAndMisses, run, skipRedis, useNodisAndRedis, type Cmd } from '../helpers/compare.js';
 
-const skipRedis = !haveRedisServer();
-let server: Server;
-let nodis: Redis;
-let ref: RunningRedis | undefined;
-let redis: Redis | undefined;
-/** Nodis's keyspace events since the last reset, as Redis publishes them: "event key". */
-let events: string[] = [];
-let modified: string[] = [];
-
-function client(port: number): Redis {
-  return new Redis({ port, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0 });
-}
-
-before(async () => {
-  server = await startNodis();
-  server.notifyHooks.push((type, event, key) => {
-    if (type & (NOTIFY.keyMiss | NOTIFY.newKey)) return;
-    events.push(`${event} ${key}`);
-  });
-  server.keyModifiedHooks.push((_db, key) => modified.push(key));
-  nodis = client(server.port);
-  await nodis.connect();
-  if (!skipRedis) {
-    ref = await startRedis({ 'notify-keyspace-events': 'KEA' });
-    redis = client(ref.port);
-    await redis.connect();
-  }
-});
-
-after(async () => {
-  nodis.disconnect();
-  redis?.disconnect();
-  await server.close();
-  await ref?.stop();
-});
-
-beforeEach(async () => {
-  await nodis.flushall();
-  await redis?.flushall();
-  events = [];
-  modified = [];
-});
-
-type Cmd = (string | number)[];
-
-/** Runs commands in order, returning every reply (errors as their message). */
-async function run(c: Redis, cmds: readonly Cmd[]): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for (const [name, ...args] of cmds) {
-    try {
-      out.push(await c.call(String(name), ...args.map(String)));
-    } catch (e) {
-      out.push((e as Error).message);
-    }
-  }
-  return out;
-}
-
-/** The keyevent notifications the real Redis publishes for `cmds`, in order. */
-async function redisEvents(cmds: readonly Cmd[]): Promise<string[]> {
-  const sub = client(ref!.port);
-  await sub.connect();
-  const got: string[] = [];
-  let done: () => void = () => {};
-  const finished = new Promise<void>((r) => (done = r));
-  sub.on('pmessage', (_p: string, channel: string, key: string) => {
-    const event = channel.slice(channel.indexOf(':') + 1);
-    if (key === 'end-marker') done();
-    else got.push(`${event} ${key}`);
-  });
-  await sub.psubscribe('__keyevent@0__:*');
-  await run(redis!, cmds);
-  await redis!.set('end-marker', '1');
-  await finished;
-  sub.disconnect();
-  return got;
-}
+const env = useNodisAndRedis({ client: { maxRetriesPerRequest: 0 } });
 
 const EVENT_SCRIPT: readonly Cmd[] = [
   ['ZADD', 'z', 1, 'a', 2, 'b', 3, 'c'],
@@ -132,16 +53,11 @@ const EVENT_SCRIPT: readonly Cmd[] = [
 ];
 
 test('keyspace events are the ones Redis publishes, in order', { skip: skipRedis }, async () => {
-  const want = await redisEvents(EVENT_SCRIPT);
-  await run(nodis, EVENT_SCRIPT);
-  assert.deepEqual(events, want);
+  const want = await env.redisEvents(EVENT_SCRIPT);
+  await run(env.nodis, EVENT_SCRIPT);
+  assert.deepEqual(env.events, want);
   assert.ok(want.includes('zincr z') && want.includes('zpopmin p') && want.includes('zrangestore d') && want.includes('del u1'));
 });
-
-async function changes(c: Redis): Promise<number> {
-  const m = /rdb_changes_since_last_save:(\d+)/.exec(await c.info('persistence'));
-  return Number(m![1]);
-}
 
 test('keyspace hits and misses, and the dirty counter, move as in Redis', { skip: skipRedis }, async () => {
   const cmds: Cmd[] = [
@@ -168,31 +84,30 @@ test('keyspace hits and misses, and the dirty counter, move as in Redis', { skip
     ['ZPOPMIN', 'missing'],
     ['ZMPOP', 2, 'missing', 'k', 'MAX'],
   ];
-  await redis!.config('RESETSTAT');
-  await nodis.config('RESETSTAT');
-  const before = { r: await changes(redis!), n: await changes(nodis) };
-  await run(redis!, cmds);
-  await run(nodis, cmds);
-  const statsOf = async (c: Redis): Promise<string[]> => (await c.info('stats')).split('\r\n').filter((l) => /^keyspace_(hits|misses):/.test(l));
-  assert.deepEqual(await statsOf(nodis), await statsOf(redis!));
-  assert.equal((await changes(nodis)) - before.n, (await changes(redis!)) - before.r);
+  await env.redis!.config('RESETSTAT');
+  await env.nodis.config('RESETSTAT');
+  const before = { r: await dirtyOf(env.redis!), n: await dirtyOf(env.nodis) };
+  await run(env.redis!, cmds);
+  await run(env.nodis, cmds);
+  assert.deepEqual(await hitsAndMisses(env.nodis), await hitsAndMisses(env.redis!));
+  assert.equal((await dirtyOf(env.nodis)) - before.n, (await dirtyOf(env.redis!)) - before.r);
 });
 
 test('writes signal the keys they modify, and only when something changed', async () => {
-  await nodis.zadd('z', 1, 'a', 2, 'b');
-  assert.deepEqual(modified, ['z']);
-  modified = [];
-  await nodis.zadd('z', 1, 'a');
-  await nodis.zadd('z', 'NX', 5, 'a');
-  await nodis.zrem('z', 'nope');
-  await nodis.zremrangebyscore('z', 10, 20);
-  await nodis.zpopmin('z', 0);
-  await nodis.zincrby('z', 0, 'a');
-  assert.deepEqual(modified, [], 'no change, no signal');
-  await nodis.zincrby('z', 1, 'a');
-  await nodis.zrem('z', 'a');
-  await nodis.zpopmax('z');
-  assert.deepEqual(modified, ['z', 'z', 'z', 'z'], 'the last pop signals the change and the deletion');
+  await env.nodis.zadd('z', 1, 'a', 2, 'b');
+  assert.deepEqual(env.modified, ['z']);
+  env.modified = [];
+  await env.nodis.zadd('z', 1, 'a');
+  await env.nodis.zadd('z', 'NX', 5, 'a');
+  await env.nodis.zrem('z', 'nope');
+  await env.nodis.zremrangebyscore('z', 10, 20);
+  await env.nodis.zpopmin('z', 0);
+  await env.nodis.zincrby('z', 0, 'a');
+  assert.deepEqual(env.modified, [], 'no change, no signal');
+  await env.nodis.zincrby('z', 1, 'a');
+  await env.nodis.zrem('z', 'a');
+  await env.nodis.zpopmax('z');
+  assert.deepEqual(env.modified, ['z', 'z', 'z', 'z'], 'the last pop signals the change and the deletion');
 });
 
 /** A seeded PRNG (mulberry32), so a failure can be replayed. */
@@ -257,20 +172,20 @@ test('a random workload on large (skiplist) sets replies exactly as Redis', { sk
     }
   }
   cmds.push(['OBJECT', 'ENCODING', 'a'], ['ZRANGE', 'a', 0, -1, 'WITHSCORES'], ['ZRANGE', 'b', 0, -1, 'WITHSCORES']);
-  const [want, got] = [await run(redis!, cmds), await run(nodis, cmds)];
+  const [want, got] = [await run(env.redis!, cmds), await run(env.nodis, cmds)];
   for (let i = 0; i < cmds.length; i++) assert.deepEqual(got[i], want[i], `command ${i}: ${cmds[i]!.join(' ')}`);
   assert.equal(want[want.length - 3], 'skiplist', 'the workload reached the skiplist encoding');
 });
 
 test('ZSCAN on a skiplist returns every member present for the whole scan, under churn', async () => {
   const all = Array.from({ length: 2000 }, (_, i) => 'm' + i);
-  await nodis.zadd('z', ...all.flatMap((m, i) => [String(i), m]));
-  assert.equal(await nodis.object('ENCODING', 'z'), 'skiplist');
+  await env.nodis.zadd('z', ...all.flatMap((m, i) => [String(i), m]));
+  assert.equal(await env.nodis.object('ENCODING', 'z'), 'skiplist');
   const seen = new Set<string>();
   let cursor = '0';
   let round = 0;
   do {
-    const [next, items] = await nodis.zscan('z', cursor, 'COUNT', 37);
+    const [next, items] = await env.nodis.zscan('z', cursor, 'COUNT', 37);
     for (let i = 0; i < items.length; i += 2) {
       const m = items[i]!;
       seen.add(m);
@@ -278,8 +193,8 @@ test('ZSCAN on a skiplist returns every member present for the whole scan, under
     }
     cursor = next;
     // Grow and shrink the set while the scan runs: members m0..m1999 stay throughout.
-    if (round % 3 === 0) await nodis.zadd('z', ...Array.from({ length: 300 }, (_, i) => ['5000', `t${round}-${i}`]).flat());
-    else await nodis.zremrangebyscore('z', 5000, 5000);
+    if (round % 3 === 0) await env.nodis.zadd('z', ...Array.from({ length: 300 }, (_, i) => ['5000', `t${round}-${i}`]).flat());
+    else await env.nodis.zremrangebyscore('z', 5000, 5000);
     round++;
   } while (cursor !== '0');
   for (const m of all) assert.ok(seen.has(m), `${m} was returned`);
@@ -287,54 +202,54 @@ test('ZSCAN on a skiplist returns every member present for the whole scan, under
 
 test('ZRANDMEMBER: distinct members for a positive count, repeats allowed for a negative one', async () => {
   for (const size of [5, 200]) {
-    await nodis.del('z');
-    await nodis.zadd('z', ...Array.from({ length: size }, (_, i) => [String(i), 'm' + i]).flat());
+    await env.nodis.del('z');
+    await env.nodis.zadd('z', ...Array.from({ length: size }, (_, i) => [String(i), 'm' + i]).flat());
     for (const count of [1, 3, Math.floor(size / 2), size - 1]) {
       // RESP3 (ioredis's default here) gives [member, score] pairs, RESP2 a flat list.
-      const got = ((await nodis.call('ZRANDMEMBER', 'z', String(count), 'WITHSCORES')) as (string | string[])[]).flat();
+      const got = ((await env.nodis.call('ZRANDMEMBER', 'z', String(count), 'WITHSCORES')) as (string | string[])[]).flat();
       assert.equal(got.length, count * 2);
       const members = got.filter((_, i) => i % 2 === 0);
       assert.equal(new Set(members).size, count, 'distinct');
       for (let i = 0; i < got.length; i += 2) assert.equal(got[i], 'm' + got[i + 1]);
     }
-    const neg = (await nodis.call('ZRANDMEMBER', 'z', String(-3 * size))) as string[];
+    const neg = (await env.nodis.call('ZRANDMEMBER', 'z', String(-3 * size))) as string[];
     assert.equal(neg.length, 3 * size);
     for (const m of neg) assert.ok(/^m\d+$/.test(m) && Number(m.slice(1)) < size);
   }
 });
 
 test('blocked clients: FIFO service, timeouts, and a disconnected waiter loses nothing', async () => {
-  const c1 = client(server.port);
-  const c2 = client(server.port);
-  const c3 = client(server.port);
+  const c1 = env.client(env.server.port);
+  const c2 = env.client(env.server.port);
+  const c3 = env.client(env.server.port);
   await Promise.all([c1.connect(), c2.connect(), c3.connect()]);
   try {
     const waitBlocked = async (n: number): Promise<void> => {
-      while (server.blocking.count !== n) await new Promise((r) => setTimeout(r, 5));
+      while (env.server.blocking.count !== n) await new Promise((r) => setTimeout(r, 5));
     };
     const p1 = c1.bzpopmin('k', 0);
     await waitBlocked(1);
     const p2 = c2.call('BZMPOP', '0', '1', 'k', 'MAX', 'COUNT', '2');
     await waitBlocked(2);
-    await nodis.zadd('k', 1, 'a', 2, 'b', 3, 'c', 4, 'd');
+    await env.nodis.zadd('k', 1, 'a', 2, 'b', 3, 'c', 4, 'd');
     assert.deepEqual(await p1, ['k', 'a', '1']);
     assert.deepEqual(await p2, ['k', [['d', '4'], ['c', '3']]]);
-    assert.deepEqual(await nodis.zrange('k', '0', '-1'), ['b']);
-    await nodis.del('k');
+    assert.deepEqual(await env.nodis.zrange('k', '0', '-1'), ['b']);
+    await env.nodis.del('k');
 
     // A timeout answers null and unblocks.
     assert.equal(await c3.bzpopmax('k', 0.05), null);
-    assert.equal(server.blocking.count, 0);
+    assert.equal(env.server.blocking.count, 0);
 
     // A client that disconnects while blocked is forgotten: the member stays for the next one.
-    const c4 = client(server.port);
+    const c4 = env.client(env.server.port);
     await c4.connect();
     void c4.bzpopmin('k', 0).catch(() => undefined);
     await waitBlocked(1);
     c4.disconnect();
     await waitBlocked(0);
-    await nodis.zadd('k', 7, 'x');
-    assert.deepEqual(await nodis.zscore('k', 'x'), '7');
+    await env.nodis.zadd('k', 7, 'x');
+    assert.deepEqual(await env.nodis.zscore('k', 'x'), '7');
   } finally {
     c1.disconnect();
     c2.disconnect();
