@@ -25,6 +25,8 @@ import '../../src/protocol/buffer-ext.js';
  *                    command sent by @send is known to be waiting before another connection goes on
  *   @until "TEXT"    read replies of the current connection up to the first one whose bytes contain
  *                    TEXT (pushed pub/sub messages, ending with a marker PUBLISHed last), compare all
+ * An argument written {id:N} stands for the CLIENT ID of connection N on each server (asked for
+ * once, on first use), e.g. `CLIENT TRACKING on REDIRECT {id:2}`.
  * A header line `#! name=value ...` (anywhere, usually first) gives server options: both servers
  * of such a script start with them (see scriptOptions), e.g. `#! requirepass=secret`.
  */
@@ -165,9 +167,31 @@ class Side {
     }
     return c;
   }
+  private readonly ids = new Map<number, string>();
+  /** Replaces each {id:N} argument with connection N's client id. */
+  async withIds(argv: string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const a of argv) {
+      const m = /^\{id:(\d+)\}$/.exec(a);
+      if (!m) {
+        out.push(a);
+        continue;
+      }
+      const n = Number(m[1]);
+      let id = this.ids.get(n);
+      if (id === undefined) {
+        const r = await (await this.conn(n)).call('CLIENT', 'ID');
+        id = r?.value.t === 'int' ? String(r.value.v) : '0';
+        this.ids.set(n, id);
+      }
+      out.push(id);
+    }
+    return out;
+  }
   closeAll(): void {
     for (const c of this.conns.values()) c.close();
     this.conns.clear();
+    this.ids.clear();
   }
 }
 
@@ -203,7 +227,7 @@ export async function runScript(lines: ScriptLine[], redisPort: number, nodisPor
         continue;
       }
       if (line.directive === 'send') {
-        for (const s of sides) (await s.conn(conn)).sendRaw(encodeCommand(line.argv));
+        for (const s of sides) (await s.conn(conn)).sendRaw(encodeCommand(await s.withIds(line.argv)));
         continue;
       }
       if (line.directive === 'blocked') {
@@ -245,7 +269,7 @@ export async function runScript(lines: ScriptLine[], redisPort: number, nodisPor
               got.push(closed ? 'closed' : 'open');
             }
           } else {
-            const argv = line.directive === 'hello' ? ['HELLO', String(resp)] : line.argv;
+            const argv = line.directive === 'hello' ? ['HELLO', String(resp)] : await s.withIds(line.argv);
             const r = await c.call(...argv);
             if (r === null) got.push('closed');
             else if (line.directive === 'skip') got.push('');
