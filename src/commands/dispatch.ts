@@ -3,11 +3,18 @@ import { Reply } from '../protocol/reply.js';
 import { ERR, arityError, cstr, oneLine, unknownSubcommandError } from '../errors.js';
 import type { Command } from './table.js';
 import { allowProtectedAction } from './config.js';
+import { abortExec, flagTransaction, isQueuedInMulti, queueCommand } from './multi.js';
 import { subscribedContextError } from '../pubsub/context.js';
 import { feedMonitors, hasMonitors } from '../pubsub/monitor.js';
 
 /** Replies of commands run under CLIENT REPLY OFF/SKIP go here and are dropped. */
 const discard = new Reply();
+
+/**
+ * Error replies already put down to a command (Redis's static prev_err_count): EXEC's own call
+ * then counts as failed only for an error of its own, not for those of the commands it ran.
+ */
+let accountedErrors = 0;
 
 /** The unknown-command error with its "with args beginning with:" part, as Redis 7.0 words it. */
 function unknownCommandError(argv: string[]): string {
@@ -21,6 +28,13 @@ function unknownCommandError(argv: string[]): string {
 /** An error reply for a command refused before it ran (counted as rejected, as Redis does). */
 function reject(c: Client, cmd: Command | null, msg: string): void {
   if (cmd) cmd.rejectedCalls++;
+  // rejectCommand: a command refused while queueing dooms the transaction; a refused EXEC ends
+  // it (even outside MULTI, where that still unwatches every key).
+  flagTransaction(c);
+  if (cmd?.fullName === 'exec') {
+    abortExec(c, msg);
+    return;
+  }
   c.reply.error(msg);
 }
 
@@ -64,6 +78,17 @@ export function execute(c: Client, argv: string[]): void {
       return;
     }
   }
+  // Inside MULTI a command that passed every check is queued for EXEC (no_multi ones are refused).
+  if (c.multi !== null) {
+    if (cmd.flags.has('no_multi')) {
+      reject(c, cmd, 'ERR Command not allowed inside a transaction');
+      return;
+    }
+    if (isQueuedInMulti(cmd)) {
+      queueCommand(c, cmd, argv);
+      return;
+    }
+  }
   call(c, cmd, argv);
   // Keys this command readied serve blocked clients now, before anything else runs.
   if (server.blocking.hasReady) server.blocking.serveReady();
@@ -85,7 +110,7 @@ export function call(c: Client, cmd: Command, argv: string[], rerun = false): vo
     discard.onError = out.onError;
     c.reply = discard;
   }
-  const errorsBefore = server.stats.totalErrorReplies;
+  accountedErrors = server.stats.totalErrorReplies;
   const t0 = performance.now();
   try {
     handler(c, argv);
@@ -99,7 +124,9 @@ export function call(c: Client, cmd: Command, argv: string[], rerun = false): vo
   if (c.tracking && cmd.flags.has('readonly')) server.tracking?.rememberKeys(c, cmd, argv);
   const micros = (performance.now() - t0) * 1000;
   cmd.usec += micros;
-  if (server.stats.totalErrorReplies !== errorsBefore) cmd.failedCalls++;
+  const errors = server.stats.totalErrorReplies;
+  if (errors !== accountedErrors) cmd.failedCalls++;
+  accountedErrors = errors;
   if (rerun) return;
   // MONITOR shows each command once, after it ran (with the db it left selected).
   if (hasMonitors()) feedMonitors(c, cmd, argv);

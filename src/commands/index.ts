@@ -11,6 +11,7 @@ import { zsetCommands } from '../types/zset/commands.js';
 import { hashCommands } from '../types/hash/commands.js';
 import { setCommands } from '../types/set/commands.js';
 import { sortCommands } from '../types/sort/commands.js';
+import { multiCommands } from './multi.js';
 import { pubsubCommands } from '../pubsub/commands.js';
 
 /** Every command Nodis implements, by family. */
@@ -27,5 +28,6 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...hashCommands,
   ...setCommands,
   ...sortCommands,
+  ...multiCommands,
   ...pubsubCommands,
 ];
