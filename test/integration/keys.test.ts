@@ -1,31 +1,13 @@
-import { test, before, after, beforeEach } from 'node:test';
+import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
-import { startNodis } from '../helpers/servers.js';
-import type { Server } from '../../src/index.js';
+import { testClient, useNodis } from '../helpers/compare.js';
 import { lruClock } from '../../src/keyspace/db.js';
 
-let server: Server;
-let redis: Redis;
-/** Keyspace events since the last reset, as "event@db key". */
-let events: string[] = [];
-
-before(async () => {
-  server = await startNodis();
-  server.notifyHooks.push((_type, event, key, dbid) => events.push(`${event}@${dbid} ${key}`));
-  redis = new Redis({ port: server.port, lazyConnect: true, enableReadyCheck: false });
-  await redis.connect();
-});
-
-after(async () => {
-  redis.disconnect();
-  await server.close();
-});
+// Events as "event@db key", every class.
+const env = useNodis({ events: (_type, event, key, dbid) => `${event}@${dbid} ${key}` });
 
 beforeEach(async () => {
-  await redis.select(0);
-  await redis.flushall();
-  events = [];
+  await env.nodis.select(0);
 });
 
 /** A full SCAN, running `between` after every call (it may write). */
@@ -33,7 +15,7 @@ async function fullScan(args: (string | number)[] = [], between: () => Promise<v
   const seen: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = (await redis.call('SCAN', cursor, ...args)) as [string, string[]];
+    const [next, keys] = (await env.nodis.call('SCAN', cursor, ...args)) as [string, string[]];
     seen.push(...keys);
     cursor = next;
     await between();
@@ -42,7 +24,7 @@ async function fullScan(args: (string | number)[] = [], between: () => Promise<v
 }
 
 test('SCAN returns every key that stays for the whole scan, while others come and go', async () => {
-  const p = redis.pipeline();
+  const p = env.nodis.pipeline();
   for (let i = 0; i < 5000; i++) p.set('stay:' + i, 'v');
   for (let i = 0; i < 5000; i++) p.set('churn:' + i, 'v');
   await p.exec();
@@ -50,7 +32,7 @@ test('SCAN returns every key that stays for the whole scan, while others come an
   const seen = new Set(
     await fullScan(['COUNT', 50], async () => {
       // Delete old churn keys and add new ones, so the table shrinks and grows during the scan.
-      const q = redis.pipeline();
+      const q = env.nodis.pipeline();
       for (let j = 0; j < 100; j++, n++) {
         q.del('churn:' + n);
         if (n % 2 === 0) q.set('fresh:' + n, 'v');
@@ -62,7 +44,7 @@ test('SCAN returns every key that stays for the whole scan, while others come an
 });
 
 test('SCAN COUNT, MATCH and TYPE', async () => {
-  const p = redis.pipeline();
+  const p = env.nodis.pipeline();
   for (let i = 0; i < 300; i++) p.set('user:' + i, 'v');
   for (let i = 0; i < 300; i++) p.set('item:' + i, 'v');
   await p.exec();
@@ -72,18 +54,18 @@ test('SCAN COUNT, MATCH and TYPE', async () => {
   assert.equal(new Set(await fullScan(['TYPE', 'string', 'COUNT', 1000])).size, 600);
   assert.deepEqual(await fullScan(['TYPE', 'list']), []);
   // One call with COUNT 1 visits at least one bucket and returns a next cursor.
-  const [cursor] = (await redis.call('SCAN', '0', 'COUNT', '1')) as [string, string[]];
+  const [cursor] = (await env.nodis.call('SCAN', '0', 'COUNT', '1')) as [string, string[]];
   assert.notEqual(cursor, '0');
 });
 
 test('SWAPDB: a client selected on a database sees the swapped data', async () => {
-  const other = new Redis({ port: server.port, lazyConnect: true, enableReadyCheck: false, db: 1 });
+  const other = testClient(env.server.port, { db: 1 });
   await other.connect();
   try {
-    await redis.set('here', '0');
+    await env.nodis.set('here', '0');
     await other.set('there', '1');
-    await redis.swapdb(0, 1);
-    assert.equal(await redis.get('there'), '1');
+    await env.nodis.swapdb(0, 1);
+    assert.equal(await env.nodis.get('there'), '1');
     assert.equal(await other.get('here'), '0');
     assert.equal(await other.get('there'), null);
   } finally {
@@ -92,38 +74,38 @@ test('SWAPDB: a client selected on a database sees the swapped data', async () =
 });
 
 test('keyspace hits and misses are counted as Redis 7.0 counts them', async () => {
-  await redis.set('a', '1');
-  const hits0 = server.stats.keyspaceHits;
-  const misses0 = server.stats.keyspaceMisses;
-  await redis.copy('a', 'b'); // read lookup: hit
-  await redis.copy('zz', 'b'); // miss
-  await redis.rename('a', 'c'); // write lookups: not counted
-  await redis.move('c', 1);
-  await redis.expire('b', 100);
-  await redis.persist('b');
-  await redis.randomkey();
-  await redis.keys('*');
-  await redis.scan(0);
-  await redis.scan(0, 'TYPE', 'string'); // a read lookup per key: hit
-  await redis.object('ENCODING', 'b'); // hit
-  await redis.object('ENCODING', 'zz'); // miss
-  await redis.touch('b', 'zz'); // hit, miss
-  await redis.exists('b', 'zz'); // hit, miss
-  await redis.type('b'); // hit
-  await redis.ttl('zz'); // miss
-  assert.equal(server.stats.keyspaceHits - hits0, 6);
-  assert.equal(server.stats.keyspaceMisses - misses0, 5);
+  await env.nodis.set('a', '1');
+  const hits0 = env.server.stats.keyspaceHits;
+  const misses0 = env.server.stats.keyspaceMisses;
+  await env.nodis.copy('a', 'b'); // read lookup: hit
+  await env.nodis.copy('zz', 'b'); // miss
+  await env.nodis.rename('a', 'c'); // write lookups: not counted
+  await env.nodis.move('c', 1);
+  await env.nodis.expire('b', 100);
+  await env.nodis.persist('b');
+  await env.nodis.randomkey();
+  await env.nodis.keys('*');
+  await env.nodis.scan(0);
+  await env.nodis.scan(0, 'TYPE', 'string'); // a read lookup per key: hit
+  await env.nodis.object('ENCODING', 'b'); // hit
+  await env.nodis.object('ENCODING', 'zz'); // miss
+  await env.nodis.touch('b', 'zz'); // hit, miss
+  await env.nodis.exists('b', 'zz'); // hit, miss
+  await env.nodis.type('b'); // hit
+  await env.nodis.ttl('zz'); // miss
+  assert.equal(env.server.stats.keyspaceHits - hits0, 6);
+  assert.equal(env.server.stats.keyspaceMisses - misses0, 5);
 });
 
 test('keyspace events of the generic commands', async () => {
-  await redis.set('a', 'v');
-  await redis.rename('a', 'b');
-  await redis.copy('b', 'c', 'DB', 2);
-  await redis.move('b', 1);
-  await redis.del('c', 'nokey');
-  await redis.exists('nokey');
-  await redis.object('ENCODING', 'nokey');
-  assert.deepEqual(events, [
+  await env.nodis.set('a', 'v');
+  await env.nodis.rename('a', 'b');
+  await env.nodis.copy('b', 'c', 'DB', 2);
+  await env.nodis.move('b', 1);
+  await env.nodis.del('c', 'nokey');
+  await env.nodis.exists('nokey');
+  await env.nodis.object('ENCODING', 'nokey');
+  assert.deepEqual(env.events, [
     'new@0 a',
     'set@0 a',
     'new@0 b',
@@ -142,69 +124,69 @@ test('keyspace events of the generic commands', async () => {
 test('WATCH hooks hear about every key a FLUSHDB, FLUSHALL or SWAPDB touches', async () => {
   const touched: string[] = [];
   const hook = (db: { id: number }, key: string): void => void touched.push(`${db.id}:${key}`);
-  server.keyModifiedHooks.push(hook);
+  env.server.keyModifiedHooks.push(hook);
   try {
-    await redis.set('x', '1');
-    await redis.select(1);
-    await redis.set('y', '1');
+    await env.nodis.set('x', '1');
+    await env.nodis.select(1);
+    await env.nodis.set('y', '1');
     touched.length = 0;
-    await redis.swapdb(0, 1);
+    await env.nodis.swapdb(0, 1);
     assert.deepEqual(touched.sort(), ['0:x', '0:y', '1:x', '1:y']);
     touched.length = 0;
-    await redis.flushdb();
+    await env.nodis.flushdb();
     assert.deepEqual(touched, ['1:x']);
     touched.length = 0;
-    await redis.flushall();
+    await env.nodis.flushall();
     assert.deepEqual(touched, ['0:y']);
   } finally {
-    server.keyModifiedHooks.splice(server.keyModifiedHooks.indexOf(hook), 1);
+    env.server.keyModifiedHooks.splice(env.server.keyModifiedHooks.indexOf(hook), 1);
   }
 });
 
 test('OBJECT IDLETIME follows the LRU clock: reads touch, OBJECT/TYPE/EXISTS/TTL do not', async () => {
-  await redis.set('k', 'v');
-  const db = server.dbs[0]!;
+  await env.nodis.set('k', 'v');
+  const db = env.server.dbs[0]!;
   const old = lruClock(Date.now() - 100000);
   db.table.setLru(db.findSlot('k'), old);
-  await redis.type('k');
-  await redis.exists('k');
-  await redis.ttl('k');
-  const idle = await redis.object('IDLETIME', 'k');
+  await env.nodis.type('k');
+  await env.nodis.exists('k');
+  await env.nodis.ttl('k');
+  const idle = await env.nodis.object('IDLETIME', 'k');
   assert.ok(typeof idle === 'number' && idle >= 99 && idle <= 102, String(idle));
-  await redis.get('k');
-  assert.ok(((await redis.object('IDLETIME', 'k')) as number) <= 1);
+  await env.nodis.get('k');
+  assert.ok(((await env.nodis.object('IDLETIME', 'k')) as number) <= 1);
   // RENAME and MOVE carry the object's clock; COPY makes a fresh object.
   db.table.setLru(db.findSlot('k'), old);
-  await redis.copy('k', 'fresh');
-  assert.ok(((await redis.object('IDLETIME', 'fresh')) as number) <= 1);
+  await env.nodis.copy('k', 'fresh');
+  assert.ok(((await env.nodis.object('IDLETIME', 'fresh')) as number) <= 1);
 });
 
 test('OBJECT FREQ under an LFU policy starts at 5 and grows with accesses', async () => {
-  server.config.set('maxmemory-policy', ['allkeys-lfu'], false);
+  env.server.config.set('maxmemory-policy', ['allkeys-lfu'], false);
   try {
-    await redis.set('k', 'v');
-    assert.equal(await redis.object('FREQ', 'k'), 5);
-    const p = redis.pipeline();
+    await env.nodis.set('k', 'v');
+    assert.equal(await env.nodis.object('FREQ', 'k'), 5);
+    const p = env.nodis.pipeline();
     for (let i = 0; i < 2000; i++) p.get('k');
     await p.exec();
-    const f = (await redis.object('FREQ', 'k')) as number;
+    const f = (await env.nodis.object('FREQ', 'k')) as number;
     assert.ok(f > 5 && f <= 255, String(f));
-    await assert.rejects(redis.object('IDLETIME', 'k'), /An LFU maxmemory policy is selected/);
+    await assert.rejects(env.nodis.object('IDLETIME', 'k'), /An LFU maxmemory policy is selected/);
   } finally {
-    server.config.set('maxmemory-policy', ['noeviction'], false);
+    env.server.config.set('maxmemory-policy', ['noeviction'], false);
   }
-  await assert.rejects(redis.object('FREQ', 'k'), /An LFU maxmemory policy is not selected/);
+  await assert.rejects(env.nodis.object('FREQ', 'k'), /An LFU maxmemory policy is not selected/);
 });
 
 test('keys are bytes: binary and "__proto__" keys through RENAME, COPY, MOVE and KEYS', async () => {
   const bin = Buffer.from([0, 255, 13, 10]);
-  await redis.set(bin, 'v');
-  await redis.set('__proto__', 'p');
-  assert.equal(await redis.rename(bin, Buffer.from([1, 255])), 'OK');
-  assert.equal(await redis.copy('__proto__', 'constructor'), 1);
-  const keys = (await redis.keysBuffer('*')).map((b) => b.toString('hex')).sort();
+  await env.nodis.set(bin, 'v');
+  await env.nodis.set('__proto__', 'p');
+  assert.equal(await env.nodis.rename(bin, Buffer.from([1, 255])), 'OK');
+  assert.equal(await env.nodis.copy('__proto__', 'constructor'), 1);
+  const keys = (await env.nodis.keysBuffer('*')).map((b) => b.toString('hex')).sort();
   assert.deepEqual(keys, [Buffer.from([1, 255]).toString('hex'), Buffer.from('__proto__').toString('hex'), Buffer.from('constructor').toString('hex')].sort());
-  assert.equal(await redis.move(Buffer.from([1, 255]), 5), 1);
-  await redis.select(5);
-  assert.equal(await redis.get(Buffer.from([1, 255])), 'v');
+  assert.equal(await env.nodis.move(Buffer.from([1, 255]), 5), 1);
+  await env.nodis.select(5);
+  assert.equal(await env.nodis.get(Buffer.from([1, 255])), 'v');
 });
