@@ -1,22 +1,15 @@
 import type { CommandDef } from '../../commands/table.js';
 import type { Client } from '../../server/client.js';
 import { ERR } from '../../errors.js';
-import { LLONG_MAX, LLONG_MIN, parseInteger } from '../../protocol/number-format.js';
 import { NOTIFY } from '../../keyspace/notify.js';
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble, LONG_DOUBLE_ZERO } from '../string/long-double.js';
+import { addInt64, parseInt64, type Int64 } from '../string/int64.js';
 import { writeHash } from './access.js';
 import { hashLimits } from './hash-value.js';
 
 const HASH_NOT_INTEGER = 'ERR hash value is not an integer';
 const HASH_NOT_FLOAT = 'ERR hash value is not a float';
 const INCR_NAN_OR_INF = 'ERR value is NaN or Infinity';
-
-/** string2ll with an exact result: a number while safe, a bigint beyond 2^53. */
-function parseInt64(s: string): number | bigint | null {
-  const n = parseInteger(s);
-  if (n === null) return null;
-  return Number.isSafeInteger(n) ? n : BigInt(s);
-}
 
 /** HINCRBY key field increment: int64 arithmetic, refusing overflow as INCRBY does. */
 function hincrby(c: Client, argv: string[]): void {
@@ -30,7 +23,7 @@ function hincrby(c: Client, argv: string[]): void {
   }
   const h = writeHash(c, key);
   if (h === null) return;
-  let old: number | bigint = 0;
+  let old: Int64 = 0;
   const cur = h.get(field);
   if (cur !== undefined) {
     const n = parseInt64(cur);
@@ -40,17 +33,10 @@ function hincrby(c: Client, argv: string[]): void {
     }
     old = n;
   }
-  let result: number | bigint;
-  if (typeof old === 'number' && typeof incr === 'number' && Number.isSafeInteger(old + incr)) {
-    result = old + incr;
-  } else {
-    const o = BigInt(old);
-    const i = BigInt(incr);
-    if ((i < 0n && o < 0n && i < LLONG_MIN - o) || (i > 0n && o > 0n && i > LLONG_MAX - o)) {
-      c.reply.error(ERR.overflow);
-      return;
-    }
-    result = o + i;
+  const result = addInt64(old, incr);
+  if (result === null) {
+    c.reply.error(ERR.overflow);
+    return;
   }
   h.set(field, String(result), hashLimits(c.server.config));
   c.reply.int(result);

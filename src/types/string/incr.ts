@@ -1,26 +1,16 @@
 import type { CommandDef } from '../../commands/table.js';
 import type { Client } from '../../server/client.js';
 import { ERR } from '../../errors.js';
-import { LLONG_MAX, LLONG_MIN, parseInteger } from '../../protocol/number-format.js';
+import { LLONG_MIN } from '../../protocol/number-format.js';
 import { NOTIFY } from '../../keyspace/notify.js';
 import { STR_NOINT } from '../../keyspace/db.js';
 import { LONG_DOUBLE_ZERO, addLongDouble, formatLongDoubleHuman, parseLongDouble } from './long-double.js';
 import { writeSlot } from './write-slot.js';
-
-
-/** A string2ll value: a number while exact (|v| < 2^53), a bigint beyond. */
-type Int64 = number | bigint;
-
-/** string2ll with an exact result: null when not an int64 in Redis's strict syntax. */
-function parseInt64(s: string): Int64 | null {
-  const n = parseInteger(s);
-  if (n === null) return null;
-  return Number.isSafeInteger(n) ? n : BigInt(s);
-}
+import { addInt64, parseInt64, type Int64 } from './int64.js';
 
 /**
  * incrDecrCommand: adds `incr` to the integer in a key (missing counts as 0), refusing int64
- * overflow, keeping the TTL. Doubles carry the common case; BigInt takes over near the limits.
+ * overflow, keeping the TTL.
  */
 function incrDecr(c: Client, key: string, incr: Int64): void {
   const db = c.db;
@@ -39,17 +29,10 @@ function incrDecr(c: Client, key: string, incr: Int64): void {
     }
     old = n;
   }
-  let result: Int64;
-  if (typeof old === 'number' && typeof incr === 'number' && Number.isSafeInteger(old + incr)) {
-    result = old + incr;
-  } else {
-    const o = BigInt(old);
-    const i = BigInt(incr);
-    if ((i < 0n && o < 0n && i < LLONG_MIN - o) || (i > 0n && o > 0n && i > LLONG_MAX - o)) {
-      c.reply.error(ERR.overflow);
-      return;
-    }
-    result = o + i;
+  const result = addInt64(old, incr);
+  if (result === null) {
+    c.reply.error(ERR.overflow);
+    return;
   }
   const text = String(result);
   // The result is always integer-encoded (createStringObjectFromLongLongForValue).
