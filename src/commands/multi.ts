@@ -85,6 +85,41 @@ class WatchRegistry {
     }
   }
 
+  /**
+   * SWAPDB, before its per-key keyModified calls: touchAllWatchedKeysInDb in both directions.
+   * What is left to decide here is only where a key already expired is involved; plain
+   * changes are marked by keyModified, which leaves a watch marked expired alone.
+   */
+  dbsSwapped(a: Db, b: Db): void {
+    this.swapInto(a, b);
+    this.swapInto(b, a);
+  }
+
+  /** Watchers of `emptied` whose keys take `replacedWith`'s contents. */
+  private swapInto(emptied: Db, replacedWith: Db): void {
+    const perDb = this.byDb.get(emptied);
+    if (perDb === undefined) return;
+    const now = this.server.now;
+    for (const [key, watchers] of perDb) {
+      const inEmptied = emptied.table.find(key) >= 0;
+      const inReplacement = replacedWith.table.find(key) >= 0;
+      if (!inEmptied && !inReplacement) continue;
+      const expiredInReplacement = storedButExpired(replacedWith, key, now);
+      for (const [c, wk] of watchers) {
+        if (wk.expired) {
+          // Gone, or still expired after the swap: no change. A live key comes in: a change.
+          if (!inReplacement || expiredInReplacement) continue;
+        } else if (!inEmptied && expiredInReplacement) {
+          // Nothing there before, an expired key after: counts as not there, and stays so.
+          wk.expired = true;
+          continue;
+        }
+        c.dirtyCas = true;
+        this.unwatchAll(c);
+      }
+    }
+  }
+
   /** isWatchedKeyExpired: a watched key that expired since WATCH fails the EXEC. */
   anyExpired(c: Client): boolean {
     const mine = this.byClient.get(c);
@@ -103,6 +138,7 @@ function registryOf(server: Server): WatchRegistry {
   const r = (reg = new WatchRegistry(server));
   registries.set(server, r);
   server.keyModifiedHooks.push((db, key) => r.keyModified(db, key));
+  server.swapDbHooks.push((a, b) => r.dbsSwapped(a, b));
   server.resetClientHooks.push((c) => {
     if (c.multi !== null) discardTransaction(c);
     r.unwatchAll(c);

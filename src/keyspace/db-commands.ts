@@ -84,6 +84,7 @@ function swapdb(c: Client, argv: string[]): void {
     return;
   }
   if (a !== b) {
+    for (const h of server.swapDbHooks) h(a, b);
     touchAll(server, a, b);
     const t = a.table;
     a.table = b.table;

@@ -57,6 +57,11 @@ export class Server implements KeyspaceEvents {
   readonly keyModifiedHooks: ((db: Db, key: string, wholeDb?: boolean) => void)[] = [];
   /** Client-side caching (CLIENT TRACKING): made when a client first turns it on. */
   tracking: Tracking | null = null;
+  /**
+   * SWAPDB about to exchange two databases' contents (before the per-key keyModified calls):
+   * WATCH needs both sides at once to treat keys already expired as 7.0 does.
+   */
+  readonly swapDbHooks: ((a: Db, b: Db) => void)[] = [];
   /** Per-client state other modules keep (MULTI, subscriptions) is cleared by these on RESET. */
   readonly resetClientHooks: ((c: Client) => void)[] = [];
   /** Per-client state other modules keep (subscriptions, MONITOR) is dropped by these on disconnect. */
