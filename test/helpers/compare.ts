@@ -72,6 +72,14 @@ export async function hitsAndMisses(c: Redis): Promise<string[]> {
   return (await c.info('stats')).split('\r\n').filter((l) => /^keyspace_(hits|misses):/.test(l));
 }
 
+/** What CompareEnv.counters reads of one server. */
+export interface Counters {
+  /** The keyspace_hits and keyspace_misses lines of INFO stats. */
+  hitsAndMisses: string[];
+  /** How much rdb_changes_since_last_save grew. */
+  dirty: number;
+}
+
 /** How a Nodis keyspace event is recorded in `events`; null leaves it out. */
 export type EventFormat = (type: number, event: string, key: string, dbid: number) => string | null;
 
@@ -176,6 +184,25 @@ export class CompareEnv extends NodisEnv {
     await this.startedRedis?.flushall();
     this.events = [];
     this.modified = [];
+  }
+
+  /**
+   * Runs `cmds` on the reference and then on Nodis, after CONFIG RESETSTAT on both: each one's
+   * keyspace_hits and keyspace_misses lines, and how much its dirty counter grew.
+   */
+  async counters(cmds: readonly Cmd[]): Promise<{ nodis: Counters; redis: Counters }> {
+    const redis = started(this.startedRedis, 'redis');
+    const nodis = this.nodis;
+    await redis.config('RESETSTAT');
+    await nodis.config('RESETSTAT');
+    const before = { r: await dirtyOf(redis), n: await dirtyOf(nodis) };
+    await run(redis, cmds);
+    await run(nodis, cmds);
+    const hm = { n: await hitsAndMisses(nodis), r: await hitsAndMisses(redis) };
+    return {
+      nodis: { hitsAndMisses: hm.n, dirty: (await dirtyOf(nodis)) - before.n },
+      redis: { hitsAndMisses: hm.r, dirty: (await dirtyOf(redis)) - before.r },
+    };
   }
 
   /** The keyevent notifications the reference publishes for `cmds` (or while `body` runs), in order. */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startNodis } from '../helpers/servers.js';
 import { RawClient, encodeCommand } from '../helpers/raw-client.js';
+import { mulberry32 } from '../helpers/prng.js';
 import { ReplyReader } from '../../src/protocol/reply-reader.js';
 import type { Server } from '../../src/index.js';
 
@@ -13,18 +14,6 @@ const CONNECTIONS = 40;
 const PAYLOADS = 25;
 const IDLE_MS = 300;
 const SEED = Number(process.env['FUZZ_SEED'] ?? Date.now() % 1000000);
-
-/** mulberry32: small, seeded, good enough to pick bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Commands that are safe to run at random on a shared server (nothing global or slow). */
 function validCommand(rnd: () => number): string[] {
@@ -153,7 +142,7 @@ after(async () => {
 });
 
 test(`fuzz: garbage on many connections never disturbs the server or a clean client (seed ${SEED})`, async () => {
-  const rnd = prng(SEED);
+  const rnd = mulberry32(SEED);
   const port = server.port;
 
   // The clean client writes and reads back its own keys for as long as the fuzzing lasts.
@@ -174,7 +163,7 @@ test(`fuzz: garbage on many connections never disturbs the server or a clean cli
   const seeds = Array.from({ length: CONNECTIONS }, () => Math.floor(rnd() * 2 ** 31));
   let outcomes: Outcome[];
   try {
-    outcomes = await Promise.all(seeds.map((s) => fuzzConnection(port, prng(s))));
+    outcomes = await Promise.all(seeds.map((s) => fuzzConnection(port, mulberry32(s))));
   } finally {
     fuzzing = false;
   }

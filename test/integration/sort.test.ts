@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { infoNumber, run, skipRedis, useNodisAndRedis, type Cmd } from '../helpers/compare.js';
+import { mulberry32 } from '../helpers/prng.js';
 import { pqsort } from '../../src/types/sort/pqsort.js';
 
 const env = useNodisAndRedis();
@@ -55,20 +56,8 @@ test('pattern lookups count hits and misses, STORE counts as dirty, as in Redis'
   assert.equal(env.server.dirty - dirty0, d1 - d0);
 });
 
-/** A small seeded generator, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('random SORTs with few distinct weights reply exactly as Redis', { skip: skipRedis }, async () => {
-  const rand = rng(20240607);
+  const rand = mulberry32(20240607);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const weights = ['1', '2', '2.5', '-1', 'a', 'b', 'B', '', 'ab', '10'];
   for (let round = 0; round < 30; round++) {
@@ -104,7 +93,7 @@ test('random SORTs with few distinct weights reply exactly as Redis', { skip: sk
 });
 
 test('pqsort orders the requested range as a full sort would', () => {
-  const rand = rng(7);
+  const rand = mulberry32(7);
   for (let round = 0; round < 300; round++) {
     const n = Math.floor(rand() * 200);
     const a = Array.from({ length: n }, () => Math.floor(rand() * 50));
