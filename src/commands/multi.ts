@@ -120,6 +120,13 @@ class WatchRegistry {
     }
   }
 
+  /** How many (client, key) watches are held: tests check that nothing is left behind. */
+  get size(): number {
+    let n = 0;
+    for (const mine of this.byClient.values()) n += mine.length;
+    return n;
+  }
+
   /** isWatchedKeyExpired: a watched key that expired since WATCH fails the EXEC. */
   anyExpired(c: Client): boolean {
     const mine = this.byClient.get(c);
@@ -149,6 +156,11 @@ function registryOf(server: Server): WatchRegistry {
     r.dirtyExec.delete(c);
   });
   return r;
+}
+
+/** The number of watches held on a server (for tests). */
+export function watchCount(server: Server): number {
+  return registries.get(server)?.size ?? 0;
 }
 
 /** Leaves MULTI: the queue, both dirty flags and every watch go. */
