@@ -15,9 +15,12 @@ function globalCount(c: Client): number {
   return c.channels.size + c.patterns.size;
 }
 
-/** A subscribe/unsubscribe confirmation: a push frame in RESP3, an array in RESP2. */
+/**
+ * A subscribe/unsubscribe confirmation: a push frame in RESP3, an array in RESP2. Like messages it
+ * is sent even under CLIENT REPLY OFF/SKIP (Redis's CLIENT_PUSHING), so it bypasses `c.reply`.
+ */
 function confirm(c: Client, kind: string, name: string | null, count: number): void {
-  const r = c.reply;
+  const r = c.connReply;
   r.push(3);
   r.bulk(kind);
   if (name === null) r.null();

@@ -12,9 +12,10 @@ export type ChannelKind = 'global' | 'shard';
  * pubsubshard_channels): who listens to what. Each client keeps its own side in Client.channels,
  * patterns and shardChannels, which CLIENT LIST and INFO read.
  *
- * Messages are written into the subscriber's reply buffer at once (so a RESP3 client that
- * publishes to itself sees the push before PUBLISH's own reply, as in Redis), and subscribers
- * are flushed together once the current read batch is done.
+ * Messages go to the connection's own writer even under CLIENT REPLY OFF/SKIP, as Redis's
+ * CLIENT_PUSHING lets them through. They are written at once (so a RESP3 client that publishes
+ * to itself sees the push before PUBLISH's own reply, as in Redis), and subscribers are flushed
+ * together once the current read batch is done.
  */
 export class PubSub {
   readonly channels = new Map<string, Set<Client>>();
@@ -81,7 +82,7 @@ export class PubSub {
       for (const d of subs) {
         receivers++;
         if (isClosingForOutputLimit(d)) continue;
-        const r = d.reply;
+        const r = d.connReply;
         r.push(3);
         r.raw(head);
         r.bulk(channel);
@@ -95,7 +96,7 @@ export class PubSub {
       for (const d of clients) {
         receivers++;
         if (isClosingForOutputLimit(d)) continue;
-        const r = d.reply;
+        const r = d.connReply;
         r.push(4);
         r.raw('$8\r\npmessage\r\n');
         r.bulk(pattern);

@@ -41,7 +41,7 @@ const closing = new WeakSet<Client>();
 
 /** The client's output still waiting: unflushed replies plus what the socket has not sent. */
 export function pendingOutput(c: Client): number {
-  return c.reply.size + (c.socket ? c.socket.writableLength : 0);
+  return c.connReply.size + (c.socket ? c.socket.writableLength : 0);
 }
 
 /** Whether the client is over its limits now (and records when it passed the soft one). */
@@ -80,7 +80,7 @@ export function scheduleCloseForOutputLimit(c: Client): void {
   if (closing.has(c) || c.closed) return;
   closing.add(c);
   c.server.log.warning(`Client ${clientInfoLine(c, c)} scheduled to be closed ASAP for overcoming of output buffer limits.`);
-  c.reply.take();
+  c.connReply.take();
   queueMicrotask(() => c.server.closeClient(c));
 }
 
