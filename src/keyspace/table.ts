@@ -1,36 +1,19 @@
+import { NONE, emptyBuckets, growInt32, hashKey, nextScanCursor, randomChainSlot, rehashChains } from './hash-chains.js';
+
 /**
  * The hash table behind each database: keys (binary strings) to values, with an expiry time,
  * an LRU clock and encoding flags per key, all in parallel arrays (no object per key).
  *
  * Chaining into a bucket array of power-of-two size, like Redis's dict, so SCAN can use Redis's
- * reverse-binary cursor and keep its guarantee across resizes: every key present for the whole
- * scan is returned at least once. Entries live in slots; deleted slots go to a free list.
+ * reverse-binary cursor and keep its guarantee across resizes (hash-chains.ts, shared with Dict).
+ * Entries live in slots; deleted slots go to a free list.
  * Keys with a TTL are also kept in a dense list so the active expiry cycle can sample them.
  */
 
-const NONE = -1;
 const MIN_BUCKETS = 16;
 
-let hashSeed = (Math.random() * 0x7fffffff) | 0;
-
-/** Seeded FNV-1a over the chars of a binary string, with a final avalanche. */
-export function hashKey(s: string): number {
-  let h = (0x811c9dc5 ^ hashSeed) | 0;
-  const n = s.length;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  h ^= h >>> 12;
-  return h | 0;
-}
-
-/** For tests that need reproducible SCAN order. */
-export function setHashSeed(seed: number): void {
-  hashSeed = seed | 0;
-}
-
 export class KeyTable<V> {
-  private buckets: Int32Array = new Int32Array(MIN_BUCKETS).fill(NONE);
+  private buckets: Int32Array = emptyBuckets(MIN_BUCKETS);
   private mask = MIN_BUCKETS - 1;
   private keys: (string | undefined)[] = [];
   private vals: (V | undefined)[] = [];
@@ -218,17 +201,7 @@ export class KeyTable<V> {
 
   /** A random occupied slot, or -1; uniform enough (random bucket, then random chain member). */
   randomSlot(): number {
-    if (this.count === 0) return NONE;
-    for (;;) {
-      const b = (Math.random() * this.buckets.length) | 0;
-      let s = this.buckets[b]!;
-      if (s === NONE) continue;
-      let len = 0;
-      for (let t = s; t !== NONE; t = this.next[t]!) len++;
-      let k = (Math.random() * len) | 0;
-      while (k-- > 0) s = this.next[s]!;
-      return s;
-    }
+    return this.count === 0 ? NONE : randomChainSlot(this.buckets, this.next);
   }
 
   /**
@@ -237,21 +210,15 @@ export class KeyTable<V> {
    */
   scan(cursor: number, visit: (slot: number) => void): number {
     if (this.count === 0) return 0;
+    // The mask before the visits: a deletion may shrink the table.
     const mask = this.mask;
-    let v = cursor;
-    let s = this.buckets[v & mask]!;
+    let s = this.buckets[cursor & mask]!;
     while (s !== NONE) {
       const n = this.next[s]!; // the visitor may delete s
       visit(s);
       s = n;
     }
-    // Reverse-binary increment of the cursor's masked bits.
-    v |= ~mask;
-    v = reverseBits32(v);
-    v = (v + 1) | 0;
-    v = reverseBits32(v);
-    // Cursors are unsigned; higher bits than the mask stay zero.
-    return v >>> 0 & (mask >>> 0);
+    return nextScanCursor(cursor, mask);
   }
 
   /** Every occupied slot, in table order. */
@@ -284,35 +251,7 @@ export class KeyTable<V> {
   }
 
   private rehash(size: number): void {
-    const buckets = new Int32Array(size).fill(NONE);
-    const mask = size - 1;
-    const next = this.next;
-    for (let b = 0; b < this.buckets.length; b++) {
-      let s = this.buckets[b]!;
-      while (s !== NONE) {
-        const n = next[s]!;
-        const nb = this.hashes[s]! & mask;
-        next[s] = buckets[nb]!;
-        buckets[nb] = s;
-        s = n;
-      }
-    }
-    this.buckets = buckets;
-    this.mask = mask;
+    this.buckets = rehashChains(this.buckets, this.next, this.hashes, size);
+    this.mask = size - 1;
   }
-}
-
-function growInt32(a: Int32Array, cap: number): Int32Array {
-  const b = new Int32Array(cap);
-  b.set(a);
-  return b;
-}
-
-function reverseBits32(v: number): number {
-  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
-  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
-  v = (v >>> 16) | (v << 16);
-  return v | 0;
 }

@@ -1,16 +1,16 @@
-import { hashKey } from '../keyspace/table.js';
+import { NONE, emptyBuckets, growInt32, hashKey, nextScanCursor, randomChainSlot, rehashChains } from '../keyspace/hash-chains.js';
 
-const NONE = -1;
 const MIN_BUCKETS = 4;
 
 /**
  * A hash table of binary-string keys for the "hashtable" encodings of hashes, sets and sorted
  * sets. Chained, in parallel arrays (no object per entry), power-of-two buckets, so HSCAN, SSCAN
- * and ZSCAN use Redis's reverse-binary cursor and keep SCAN's guarantee across grow and shrink.
+ * and ZSCAN use Redis's reverse-binary cursor and keep SCAN's guarantee across grow and shrink
+ * (the chain algorithms are KeyTable's, in hash-chains.ts).
  * Iteration order is bucket order, like Redis's dict (callers never rely on it).
  */
 export class Dict<V> {
-  private buckets: Int32Array = new Int32Array(MIN_BUCKETS).fill(NONE);
+  private buckets: Int32Array = emptyBuckets(MIN_BUCKETS);
   private mask = MIN_BUCKETS - 1;
   private keys: (string | undefined)[] = [];
   private vals: (V | undefined)[] = [];
@@ -107,16 +107,8 @@ export class Dict<V> {
   /** A random entry (random bucket, then a random member of its chain, as dictGetFairRandomKey approximates). */
   random(): [string, V] | undefined {
     if (this.count === 0) return undefined;
-    for (;;) {
-      const b = (Math.random() * this.buckets.length) | 0;
-      let s = this.buckets[b]!;
-      if (s === NONE) continue;
-      let len = 0;
-      for (let t = s; t !== NONE; t = this.next[t]!) len++;
-      let k = (Math.random() * len) | 0;
-      while (k-- > 0) s = this.next[s]!;
-      return [this.keys[s]!, this.vals[s]!];
-    }
+    const s = randomChainSlot(this.buckets, this.next);
+    return [this.keys[s]!, this.vals[s]!];
   }
 
   /**
@@ -127,11 +119,7 @@ export class Dict<V> {
     if (this.count === 0) return 0;
     const mask = this.mask;
     for (let s = this.buckets[cursor & mask]!; s !== NONE; s = this.next[s]!) visit(this.keys[s]!, this.vals[s]!);
-    let v = cursor | ~mask;
-    v = reverseBits32(v);
-    v = (v + 1) | 0;
-    v = reverseBits32(v);
-    return (v >>> 0) & mask;
+    return nextScanCursor(cursor, mask);
   }
 
   clone(copyValue: (v: V) => V = (v) => v): Dict<V> {
@@ -142,37 +130,12 @@ export class Dict<V> {
 
   private grow(): void {
     const cap = Math.max(8, this.next.length * 2);
-    const n = new Int32Array(cap);
-    n.set(this.next);
-    this.next = n;
-    const h = new Int32Array(cap);
-    h.set(this.hashes);
-    this.hashes = h;
+    this.next = growInt32(this.next, cap);
+    this.hashes = growInt32(this.hashes, cap);
   }
 
   private rehash(size: number): void {
-    const buckets = new Int32Array(size).fill(NONE);
-    const mask = size - 1;
-    for (let b = 0; b < this.buckets.length; b++) {
-      let s = this.buckets[b]!;
-      while (s !== NONE) {
-        const n = this.next[s]!;
-        const nb = this.hashes[s]! & mask;
-        this.next[s] = buckets[nb]!;
-        buckets[nb] = s;
-        s = n;
-      }
-    }
-    this.buckets = buckets;
-    this.mask = mask;
+    this.buckets = rehashChains(this.buckets, this.next, this.hashes, size);
+    this.mask = size - 1;
   }
-}
-
-export function reverseBits32(v: number): number {
-  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
-  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
-  v = (v >>> 16) | (v << 16);
-  return v | 0;
 }
