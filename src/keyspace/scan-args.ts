@@ -107,6 +107,33 @@ export function scanWalk(cursor: number, count: number, step: (cursor: number) =
   return cursor;
 }
 
+/** A collection scan ready to walk: the value, the bucket its cursor names, and the options. */
+export interface CollectionScan<T> {
+  value: T;
+  cursor: number;
+  opts: ScanOptions;
+}
+
+/**
+ * The start HSCAN, SSCAN and ZSCAN share (key at argv[1], cursor at argv[2], options after):
+ * the cursor is checked first, then the key is read with `read` (WRONGTYPE replied there), a
+ * missing key answers an empty scan before any option is read, then the options. Null when
+ * there is nothing more to do (a reply has been sent).
+ */
+export function startCollectionScan<T>(c: Client, argv: readonly string[], read: (c: Client, key: string) => T | undefined | null): CollectionScan<T> | null {
+  const cursorArg = scanCursorArg(c, argv[2]!);
+  if (cursorArg === null) return null;
+  const value = read(c, argv[1]!);
+  if (value === null) return null;
+  if (value === undefined) {
+    replyEmptyScan(c);
+    return null;
+  }
+  const opts = parseScanOptions(c, argv, 3, false);
+  if (opts === null) return null;
+  return { value, cursor: scanCursorIndex(cursorArg), opts };
+}
+
 /** The reply to a scan of a missing key: cursor 0 and no elements. */
 export function replyEmptyScan(c: Client): void {
   c.reply.array(2);

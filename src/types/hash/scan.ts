@@ -1,6 +1,6 @@
 import type { CommandDef } from '../../commands/table.js';
 import type { Client } from '../../server/client.js';
-import { parseScanOptions, replyEmptyScan, scanCursorArg, scanCursorIndex, scanWalk } from '../../keyspace/scan-args.js';
+import { scanWalk, startCollectionScan } from '../../keyspace/scan-args.js';
 import { globMatch } from '../../keyspace/glob.js';
 import { readHash } from './access.js';
 
@@ -11,23 +11,16 @@ import { readHash } from './access.js';
  * fields unless the scan ends (or ten buckets per COUNT were empty), filtered afterwards.
  */
 function hscan(c: Client, argv: string[]): void {
-  const cursorArg = scanCursorArg(c, argv[2]!);
-  if (cursorArg === null) return;
-  const h = readHash(c, argv[1]!);
-  if (h === null) return;
-  if (h === undefined) {
-    replyEmptyScan(c);
-    return;
-  }
-  const opts = parseScanOptions(c, argv, 3, false);
-  if (opts === null) return;
+  const start = startCollectionScan(c, argv, readHash);
+  if (start === null) return;
+  const { value: h, opts } = start;
   const found: string[] = [];
   const visit = (f: string, v: string): void => {
     found.push(f, v);
   };
   // A listpack hash comes whole in one step, returning cursor 0.
   const cursor = scanWalk(
-    scanCursorIndex(cursorArg),
+    start.cursor,
     opts.count,
     (cur) => h.scan(cur, visit),
     () => found.length / 2,

@@ -5,7 +5,7 @@ import { ERR } from '../../errors.js';
 import { NOTIFY } from '../../keyspace/notify.js';
 import { parseInteger } from '../../protocol/number-format.js';
 import { lookupRead, lookupWrite } from '../../keyspace/lookup.js';
-import { parseScanOptions, replyEmptyScan, scanCursorArg, scanCursorIndex, scanWalk } from '../../keyspace/scan-args.js';
+import { scanWalk, startCollectionScan } from '../../keyspace/scan-args.js';
 import { globMatch } from '../../keyspace/glob.js';
 import { SetValue } from './set-value.js';
 import { maxIntsetEntries, setAlgebraCommands, sunionDiffGeneric } from './algebra.js';
@@ -312,20 +312,13 @@ function srandmemberWithCount(c: Client, argv: string[]): void {
  * options after it (a missing key answers an empty scan whatever the options).
  */
 function sscan(c: Client, argv: string[]): void {
-  const cursorArg = scanCursorArg(c, argv[2]!);
-  if (cursorArg === null) return;
-  const set = readSet(c, argv[1]!);
-  if (set === null) return;
-  if (set === undefined) {
-    replyEmptyScan(c);
-    return;
-  }
-  const opts = parseScanOptions(c, argv, 3, false);
-  if (opts === null) return;
+  const start = startCollectionScan(c, argv, readSet);
+  if (start === null) return;
+  const { value: set, opts } = start;
   const { pattern } = opts;
   const found: string[] = [];
   const cursor = scanWalk(
-    scanCursorIndex(cursorArg),
+    start.cursor,
     opts.count,
     (cur) => set.scan(cur, (m) => found.push(m)),
     () => found.length,

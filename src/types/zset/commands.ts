@@ -4,7 +4,7 @@ import { ERR } from '../../errors.js';
 import { formatDouble, parseBigInteger, parseDouble, parseInteger } from '../../protocol/number-format.js';
 import { NOTIFY } from '../../keyspace/notify.js';
 import { readZset, writeZset } from './access.js';
-import { parseScanOptions, replyEmptyScan, scanCursorArg, scanCursorIndex, scanWalk } from '../../keyspace/scan-args.js';
+import { scanWalk, startCollectionScan } from '../../keyspace/scan-args.js';
 import { globMatch } from '../../keyspace/glob.js';
 import { ZADD_IN_GT, ZADD_IN_INCR, ZADD_IN_LT, ZADD_IN_NX, ZADD_IN_XX, ZADD_OUT_ADDED, ZADD_OUT_NAN, ZADD_OUT_NOP, ZADD_OUT_UPDATED, ZSetValue, zsetLimits } from './zset-value.js';
 import { parseLexRange, parseScoreRange } from './args.js';
@@ -227,16 +227,9 @@ function zlexcount(c: Client, argv: string[]): void {
 
 /** ZSCAN key cursor [MATCH pattern] [COUNT count]: one pass on a listpack, Dict cursor after. */
 function zscan(c: Client, argv: string[]): void {
-  const cursorArg = scanCursorArg(c, argv[2]!);
-  if (cursorArg === null) return;
-  const z = readZset(c, argv[1]!);
-  if (z === null) return;
-  if (z === undefined) {
-    replyEmptyScan(c);
-    return;
-  }
-  const opts = parseScanOptions(c, argv, 3, false);
-  if (opts === null) return;
+  const start = startCollectionScan(c, argv, readZset);
+  if (start === null) return;
+  const { value: z, opts } = start;
   const { pattern } = opts;
   const found: [string, number][] = [];
   let cursor = 0;
@@ -244,7 +237,7 @@ function zscan(c: Client, argv: string[]): void {
     for (const e of z.entries()) found.push(e);
   } else {
     cursor = scanWalk(
-      scanCursorIndex(cursorArg),
+      start.cursor,
       opts.count,
       (cur) => z.dict.scan(cur, (m, s) => found.push([m, s])),
       () => found.length,
