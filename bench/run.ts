@@ -129,7 +129,8 @@ function runBenchmark(port: number, test: string, pipeline: number, requests: nu
   // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
   for (const line of out.split('\n')) {
     const cells = line.split('","').map((c) => c.replace(/"/g, ''));
-    if (cells[0] === test || (test === 'MSET' && cells[0]?.startsWith('MSET'))) {
+    // Some tests carry a description: "LRANGE_100 (first 100 elements)", "MSET (10 keys)".
+    if (cells[0] === test || cells[0]?.startsWith(test + ' ')) {
       return { rps: Number(cells[1]), p50: Number(cells[4]), p99: Number(cells[6]) };
     }
   }
