@@ -22,7 +22,8 @@ export function compareIntStrings(a: string, b: string): number {
   let r: number;
   if (a.length !== b.length) r = a.length < b.length ? -1 : 1;
   else r = a < b ? -1 : a > b ? 1 : 0;
-  return an ? -r : r;
+  // 0 - r, not -r: equal negatives must compare as +0, not -0.
+  return an ? 0 - r : r;
 }
 
 /** Index of `v` in a sorted intset, or -(insertion point) - 1 (intsetSearch). */
