@@ -11,6 +11,7 @@ export const ERR = {
   outOfRange: 'ERR index out of range',
   dbIndex: 'ERR DB index is out of range',
   noAuth: 'NOAUTH Authentication required.',
+  oom: "OOM command not allowed when used memory > 'maxmemory'.",
   wrongPass: 'WRONGPASS invalid username-password pair or user is disabled.',
   overflow: 'ERR increment or decrement would overflow',
   nanOrInf: 'ERR increment would produce NaN or Infinity',

@@ -5,6 +5,7 @@ import type { Command } from './table.js';
 import { allowProtectedAction } from './config.js';
 import { abortExec, flagTransaction, isQueuedInMulti, queueCommand } from './multi.js';
 import { subscribedContextError } from '../pubsub/context.js';
+import { performEvictions, rejectedOnOom } from '../server/evict.js';
 import { feedMonitors, hasMonitors } from '../pubsub/monitor.js';
 
 /** Replies of commands run under CLIENT REPLY OFF/SKIP go here and are dropped. */
@@ -68,6 +69,11 @@ export function execute(c: Client, argv: string[]): void {
   // call, unless enable-debug-command allows this client.
   if (cmd.fullName === 'debug' && !allowProtectedAction(c, 'enable-debug-command')) {
     reject(c, cmd, 'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.');
+    return;
+  }
+  // processCommand's maxmemory step: evict first; when nothing more can go, refuse what would grow memory.
+  if (server.maxmemory !== 0 && !performEvictions(server) && rejectedOnOom(c, cmd)) {
+    reject(c, cmd, ERR.oom);
     return;
   }
   // A RESP2 subscriber can only (un)subscribe, PING, QUIT and RESET.

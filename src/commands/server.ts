@@ -239,8 +239,12 @@ function memoryUsage(c: Client, argv: string[]): void {
     c.reply.null();
     return;
   }
-  // The key's sds and its dictEntry, as MEMORY USAGE adds them.
-  c.reply.int(valueSize(v, samples) + sdsAlloc(key.length) + 24);
+  c.reply.int(keyMemoryUsage(key, v, samples));
+}
+
+/** MEMORY USAGE's estimate for one key: its value, the key's sds and its dictEntry. Eviction counts what it frees with it. */
+export function keyMemoryUsage(key: string, v: Value, samples: number): number {
+  return valueSize(v, samples) + sdsAlloc(key.length) + 24;
 }
 
 function memoryStats(c: Client): void {

@@ -69,6 +69,8 @@ export class Server implements KeyspaceEvents {
   shuttingDown = false;
   /** slowlog-log-slower-than, cached: dispatch reads it on every command. */
   slowlogThreshold: number;
+  /** maxmemory in bytes (0: no limit), kept here since every command checks it. */
+  maxmemory: number;
   /** Clients blocked on keys (BLPOP, BZPOPMIN, XREAD BLOCK, ...). */
   readonly blocking = new BlockingManager();
   /**
@@ -90,10 +92,12 @@ export class Server implements KeyspaceEvents {
     sharedCommandTable ??= new CommandTable(ALL_COMMANDS);
     this.commands = sharedCommandTable;
     this.slowlogThreshold = config.int('slowlog-log-slower-than');
+    this.maxmemory = config.int('maxmemory');
     const chained = config.onChange;
     config.onChange = (name) => {
       chained(name);
       if (name === 'slowlog-log-slower-than') this.slowlogThreshold = config.int(name);
+      if (name === 'maxmemory') this.maxmemory = config.int(name);
     };
     this.blocking.rerun = (c, cmd, argv) => {
       this.now = Date.now();
