@@ -35,6 +35,11 @@ export class KeyTable<V> {
    * rounded value for comparisons with the clock, which is all that precision is needed for.
    */
   private bigExpires: Map<number, bigint> | null = null;
+  /**
+   * Whether expires/volPos/volatile exist yet. A database whose keys never had a TTL (the common
+   * cache-less case) does without those 16 bytes per slot; they are made on the first TTL.
+   */
+  private ttlArrays = false;
   private volCount = 0;
   private volCursor = 0;
   private capacity = 0;
@@ -77,11 +82,12 @@ export class KeyTable<V> {
 
   /** Expiry in ms (rounded beyond 2^53), or 0 for none. */
   expireAt(slot: number): number {
-    return this.expires[slot]!;
+    return this.ttlArrays ? this.expires[slot]! : 0;
   }
 
   /** Expiry in ms, exact: a bigint only when a double could not hold it. 0 for none. */
   expireExact(slot: number): number | bigint {
+    if (!this.ttlArrays) return 0;
     return this.bigExpires?.get(slot) ?? this.expires[slot]!;
   }
 
@@ -117,10 +123,12 @@ export class KeyTable<V> {
     this.keys[s] = key;
     this.vals[s] = v;
     this.hashes[s] = h;
-    this.expires[s] = 0;
+    if (this.ttlArrays) {
+      this.expires[s] = 0;
+      this.volPos[s] = NONE;
+    }
     this.lru[s] = lru;
     this.flags[s] = 0;
-    this.volPos[s] = NONE;
     this.next[s] = this.buckets[b]!;
     this.buckets[b] = s;
     this.count++;
@@ -143,7 +151,7 @@ export class KeyTable<V> {
         s = n;
       }
     }
-    if (this.expires[slot] !== 0) this.setExpireAt(slot, 0);
+    if (this.ttlArrays && this.expires[slot] !== 0) this.setExpireAt(slot, 0);
     this.keys[slot] = undefined;
     this.vals[slot] = undefined;
     this.next[slot] = this.freeHead;
@@ -155,6 +163,10 @@ export class KeyTable<V> {
   }
 
   setExpireAt(slot: number, exact: number | bigint): void {
+    if (!this.ttlArrays) {
+      if (exact === 0 || exact === 0n) return;
+      this.makeTtlArrays();
+    }
     let when: number;
     if (typeof exact === 'bigint') {
       when = Number(exact);
@@ -236,18 +248,28 @@ export class KeyTable<V> {
     const cap = Math.max(16, this.capacity * 2);
     this.next = growInt32(this.next, cap);
     this.hashes = growInt32(this.hashes, cap);
-    const e = new Float64Array(cap);
-    e.set(this.expires);
-    this.expires = e;
+    if (this.ttlArrays) {
+      const e = new Float64Array(cap);
+      e.set(this.expires);
+      this.expires = e;
+      this.volPos = growInt32(this.volPos, cap);
+      this.volatile = growInt32(this.volatile, cap);
+    }
     const l = new Uint32Array(cap);
     l.set(this.lru);
     this.lru = l;
     const f = new Uint8Array(cap);
     f.set(this.flags);
     this.flags = f;
-    this.volPos = growInt32(this.volPos, cap);
-    this.volatile = growInt32(this.volatile, cap);
     this.capacity = cap;
+  }
+
+  /** The TTL arrays, sized like the others, on the first expiry set in this table. */
+  private makeTtlArrays(): void {
+    this.expires = new Float64Array(this.capacity);
+    this.volPos = new Int32Array(this.capacity).fill(NONE);
+    this.volatile = new Int32Array(this.capacity);
+    this.ttlArrays = true;
   }
 
   private rehash(size: number): void {
