@@ -3,7 +3,7 @@ import type { Client } from '../server/client.js';
 import { ERR, invalidExpireError, oneLine, cstr } from '../errors.js';
 import { parseInteger, LLONG_MAX, LLONG_MIN } from '../protocol/number-format.js';
 import { NOTIFY } from './notify.js';
-import { lookupRead, lookupWrite, LOOKUP_NOTOUCH } from './lookup.js';
+import { lookupKeySlot, lookupRead, LOOKUP_NOTOUCH, LOOKUP_WRITE } from './lookup.js';
 
 const EXPIRE_NX = 1;
 const EXPIRE_XX = 2;
@@ -65,11 +65,11 @@ function expireGeneric(c: Client, argv: string[], relative: boolean, seconds: bo
 
   const key = argv[1]!;
   const db = c.db;
-  if (lookupWrite(c, key) === undefined) {
+  const slot = lookupKeySlot(c, key, LOOKUP_WRITE);
+  if (slot < 0) {
     c.reply.int(0);
     return;
   }
-  const slot = db.findSlot(key);
   if (flags) {
     const cur = db.expireExact(slot);
     const has = cur !== 0;
@@ -119,11 +119,11 @@ function ttlGeneric(c: Client, key: string, ms: boolean, absolute: boolean): voi
 function persist(c: Client, argv: string[]): void {
   const key = argv[1]!;
   const db = c.db;
-  if (lookupWrite(c, key) === undefined) {
+  const slot = lookupKeySlot(c, key, LOOKUP_WRITE);
+  if (slot < 0) {
     c.reply.int(0);
     return;
   }
-  const slot = db.findSlot(key);
   if (db.expireOf(slot) === 0) {
     c.reply.int(0);
     return;

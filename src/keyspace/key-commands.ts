@@ -5,7 +5,7 @@ import { typeName } from './db.js';
 import { NOTIFY } from './notify.js';
 import { ERR } from '../errors.js';
 import { globMatch } from './glob.js';
-import { lookupRead, lookupWrite, LOOKUP_NOTOUCH, LOOKUP_TOUCH_ANYWAY } from './lookup.js';
+import { lookupKeySlot, lookupRead, lookupWrite, LOOKUP_NONE, LOOKUP_NOTOUCH, LOOKUP_TOUCH_ANYWAY, LOOKUP_WRITE } from './lookup.js';
 import { cIntArg } from './args.js';
 import { parseScanOptions, scanCursorArg, scanCursorIndex, scanWalk } from './scan-args.js';
 
@@ -178,12 +178,12 @@ function move(c: Client, argv: string[]): void {
     c.reply.error(ERR.sameObject);
     return;
   }
-  if (lookupWrite(c, key) === undefined) {
+  const s = lookupKeySlot(c, key, LOOKUP_WRITE);
+  if (s < 0) {
     c.reply.int(0);
     return;
   }
   const t = src.table;
-  const s = src.findSlot(key);
   const value = t.valueAt(s);
   const expire = t.expireExact(s);
   const lru = t.lruAt(s);
@@ -227,12 +227,12 @@ function copy(c: Client, argv: string[]): void {
     return;
   }
   // 7.0 reads the source as a read lookup: it counts a hit or miss and touches the LRU.
-  if (lookupRead(c, key) === undefined) {
+  const s = lookupKeySlot(c, key, LOOKUP_NONE);
+  if (s < 0) {
     c.reply.int(0);
     return;
   }
   const t = src.table;
-  const s = src.findSlot(key);
   const value = t.valueAt(s);
   const expire = t.expireExact(s);
   const flags = t.flagsAt(s);

@@ -17,21 +17,28 @@ export const LOOKUP_WRITE = 8;
 export const LOOKUP_TOUCH_ANYWAY = 16;
 
 /**
- * Redis 7.0's lookupKey: the live value of a key in the client's database (expiring it lazily
- * first), updating its LRU unless told not to or CLIENT NO-TOUCH is on, counting a keyspace hit
- * or miss and firing "keymiss" unless the flags say otherwise.
+ * Redis 7.0's lookupKey, answering the key's slot (or -1): the live key in the client's database
+ * (expiring it lazily first), updating its LRU unless told not to or CLIENT NO-TOUCH is on,
+ * counting a keyspace hit or miss and firing "keymiss" unless the flags say otherwise. Commands
+ * that go on to read the slot's TTL or metadata use this, so the key is hashed once.
  */
-export function lookupKey(c: Client, key: string, flags: number): Value | undefined {
+export function lookupKeySlot(c: Client, key: string, flags: number): number {
   const db = c.db;
   const s = db.findSlot(key);
   if (s >= 0) {
     if (!(flags & LOOKUP_NOTOUCH) && (!c.noTouch || flags & LOOKUP_TOUCH_ANYWAY)) db.touchSlot(s);
     if (!(flags & (LOOKUP_NOSTATS | LOOKUP_WRITE))) c.server.stats.keyspaceHits++;
-    return db.table.valueAt(s);
+    return s;
   }
   if (!(flags & (LOOKUP_NONOTIFY | LOOKUP_WRITE))) c.server.notify(NOTIFY.keyMiss, 'keymiss', key, db.id);
   if (!(flags & (LOOKUP_NOSTATS | LOOKUP_WRITE))) c.server.stats.keyspaceMisses++;
-  return undefined;
+  return -1;
+}
+
+/** lookupKey answering the value, or undefined. */
+export function lookupKey(c: Client, key: string, flags: number): Value | undefined {
+  const s = lookupKeySlot(c, key, flags);
+  return s >= 0 ? c.db.table.valueAt(s) : undefined;
 }
 
 /** Redis's lookupKeyRead: counts a hit or miss, fires "keymiss", touches the LRU. */
