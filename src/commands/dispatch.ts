@@ -65,6 +65,13 @@ export function execute(c: Client, argv: string[]): void {
     reject(c, cmd, ERR.noAuth);
     return;
   }
+  if (server.aclGate !== null) {
+    const denied = server.aclGate(c, cmd, argv);
+    if (denied !== null) {
+      reject(c, cmd, denied);
+      return;
+    }
+  }
   // CMD_PROTECTED (not shown by COMMAND INFO, hence by name): DEBUG is refused, as a rejected
   // call, unless enable-debug-command allows this client.
   if (cmd.fullName === 'debug' && !allowProtectedAction(c, 'enable-debug-command')) {
@@ -76,11 +83,31 @@ export function execute(c: Client, argv: string[]): void {
     reject(c, cmd, ERR.oom);
     return;
   }
+  // Evictions propagate as their own DELs, before the command's unit.
+  if (server.propagation.pending !== 0) server.propagation.flush(false);
+  if (server.writeGate !== null) {
+    const refused = server.writeGate(c, cmd, argv);
+    if (refused !== null) {
+      reject(c, cmd, refused);
+      return;
+    }
+  }
   // A RESP2 subscriber can only (un)subscribe, PING, QUIT and RESET.
   if (c.resp === 2) {
     const refused = subscribedContextError(c, cmd);
     if (refused !== null) {
       reject(c, cmd, refused);
+      return;
+    }
+  }
+  if (server.loading && !cmd.flags.has('loading')) {
+    reject(c, cmd, 'LOADING Redis is loading the dataset in memory');
+    return;
+  }
+  if (server.busyGate !== null) {
+    const busy = server.busyGate(c, cmd, argv);
+    if (busy !== null) {
+      reject(c, cmd, busy);
       return;
     }
   }
@@ -98,6 +125,7 @@ export function execute(c: Client, argv: string[]): void {
   call(c, cmd, argv);
   // Keys this command readied serve blocked clients now, before anything else runs.
   if (server.blocking.hasReady) server.blocking.serveReady();
+  server.propagation.flush();
 }
 
 /**
@@ -117,6 +145,7 @@ export function call(c: Client, cmd: Command, argv: string[], rerun = false): vo
     c.reply = discard;
   }
   accountedErrors = server.stats.totalErrorReplies;
+  const dirty = server.dirty;
   const t0 = performance.now();
   try {
     handler(c, argv);
@@ -126,6 +155,11 @@ export function call(c: Client, cmd: Command, argv: string[], rerun = false): vo
       discard.take();
     }
   }
+  // A command that changed the dataset propagates (as rewritten, if it was), unless it sent its
+  // effects itself: EXEC never propagates itself (its commands did), scripts set preventPropagation.
+  if (server.dirty !== dirty && !c.preventPropagation && cmd.fullName !== 'exec') server.propagation.also(c.db.id, c.propagateArgv ?? argv);
+  c.propagateArgv = null;
+  c.preventPropagation = false;
   // Client-side caching: the keys a tracking client read may now sit in its cache (trackingRememberKeys).
   if (c.tracking && cmd.flags.has('readonly')) server.tracking?.rememberKeys(c, cmd, argv);
   const micros = (performance.now() - t0) * 1000;

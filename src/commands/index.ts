@@ -13,6 +13,13 @@ import { setCommands } from '../types/set/commands.js';
 import { sortCommands } from '../types/sort/commands.js';
 import { multiCommands } from './multi.js';
 import { pubsubCommands } from '../pubsub/commands.js';
+import { streamCommands } from '../types/stream/commands.js';
+import { bitmapCommands } from '../types/bitmap/commands.js';
+import { hllCommands } from '../types/hll/commands.js';
+import { geoCommands } from '../types/geo/commands.js';
+import { persistenceCommands } from '../persistence/commands.js';
+import { scriptingCommands } from '../scripting/commands.js';
+import { aclCommands } from '../acl/commands.js';
 
 /** Every command Nodis implements, by family. */
 export const ALL_COMMANDS: readonly CommandDef[] = [
@@ -30,4 +37,11 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...sortCommands,
   ...multiCommands,
   ...pubsubCommands,
+  ...streamCommands,
+  ...bitmapCommands,
+  ...hllCommands,
+  ...geoCommands,
+  ...persistenceCommands,
+  ...scriptingCommands,
+  ...aclCommands,
 ];

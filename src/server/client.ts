@@ -81,6 +81,13 @@ export class Client {
   lastCommand: Command | null = null;
   /** argv of the command being run, for MONITOR, SLOWLOG and CLIENT LIST. */
   argv: string[] = [];
+  /**
+   * rewriteClientCommandVector: what call() propagates instead of argv for the command running now
+   * (SET EX -> SET PXAT, INCRBYFLOAT -> SET KEEPTTL, ...). Reset after each call.
+   */
+  propagateArgv: string[] | null = null;
+  /** preventCommandPropagation: the running command propagated its effects itself (or has none to). */
+  preventPropagation = false;
   /** Commands run on this connection (CLIENT INFO's "tot-cmds" is 7.2; kept for INFO). */
   commands = 0;
   readonly addr: string;
@@ -108,6 +115,11 @@ export class Client {
 
   selectDb(index: number): void {
     this.db = this.server.dbs[index]!;
+  }
+
+  /** Propagate `argv` for the running command instead of what the client sent. */
+  rewriteArgv(argv: string[]): void {
+    this.propagateArgv = argv;
   }
 
   setAuthenticated(v: boolean): void {

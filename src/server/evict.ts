@@ -125,6 +125,7 @@ export function performEvictions(server: Server): boolean {
     freed += keyMemoryUsage(key, db.table.valueAt(slot), SIZE_SAMPLES);
     // As deleteEvictedKeyAndPropagate: delete (WATCH and tracking hear it), count, notify.
     db.deleteSlot(slot);
+    if (server.propagation.active) server.propagation.also(db.id, [server.config.get('lazyfree-lazy-eviction') === 'yes' ? 'UNLINK' : 'DEL', key]);
     server.stats.evictedKeys++;
     server.notify(NOTIFY.evicted, 'evicted', key, db.id);
   }

@@ -15,6 +15,15 @@ import { BlockingManager } from './blocking.js';
 import { call } from '../commands/dispatch.js';
 import type { Tracking } from '../tracking/tracking.js';
 import { enforceOutputLimit } from './output-limit.js';
+import { Propagation } from './propagate.js';
+import { installModules } from './modules.js';
+import type { Command } from '../commands/table.js';
+
+/**
+ * A check that may refuse a command before it runs (ACL, MISCONF, BUSY script): answers the
+ * error text, or null to let it through. Filled by the module that owns it.
+ */
+export type CommandGate = (c: Client, cmd: Command, argv: string[]) => string | null;
 
 export { NODIS_VERSION } from './version.js';
 
@@ -71,6 +80,18 @@ export class Server implements KeyspaceEvents {
   slowlogThreshold: number;
   /** maxmemory in bytes (0: no limit), kept here since every command checks it. */
   maxmemory: number;
+  /** Write effects for the AOF and replicas (see propagate.ts). */
+  readonly propagation = new Propagation();
+  /**
+   * Checks of processCommand, in Redis's order, each null until its module sets it:
+   * ACL permissions (after auth), writes refused after a failed save (MISCONF, after maxmemory),
+   * a script running too long (BUSY, before MULTI queueing).
+   */
+  aclGate: CommandGate | null = null;
+  writeGate: CommandGate | null = null;
+  busyGate: CommandGate | null = null;
+  /** Loading a dataset at start-up: commands without the "loading" flag get LOADING. */
+  loading = false;
   /** Clients blocked on keys (BLPOP, BZPOPMIN, XREAD BLOCK, ...). */
   readonly blocking = new BlockingManager();
   /**
@@ -113,6 +134,7 @@ export class Server implements KeyspaceEvents {
     };
     // Any change to a key may serve clients blocked on it; signal() is a no-op for unwatched keys.
     this.keyModifiedHooks.push((db, key) => this.blocking.signal(db, key));
+    installModules(this);
   }
 
   authRequired(): boolean {
@@ -126,6 +148,8 @@ export class Server implements KeyspaceEvents {
 
   keyExpired(db: Db, key: string): void {
     this.stats.expiredKeys++;
+    // propagateDeletion: replicas and the AOF delete it too (UNLINK under lazyfree-lazy-expire).
+    if (this.propagation.active) this.propagation.also(db.id, [this.config.get('lazyfree-lazy-expire') === 'yes' ? 'UNLINK' : 'DEL', key]);
     this.notify(NOTIFY.expired, 'expired', key, db.id);
     this.keyModified(db, key);
   }
@@ -190,7 +214,10 @@ export class Server implements KeyspaceEvents {
   cron(): void {
     this.now = Date.now();
     // While clients are paused the dataset stays still: Redis expires nothing then.
-    if (!this.isPaused()) activeExpireCycle(this, this.config.int('hz'));
+    if (!this.isPaused()) {
+      activeExpireCycle(this, this.config.int('hz'));
+      this.propagation.flush(false);
+    }
     this.stats.sample(this.now);
     const timeout = this.config.int('timeout');
     if (timeout > 0) {

@@ -1,0 +1,4 @@
+import type { CommandDef } from '../commands/table.js';
+
+/** ACL. */
+export const aclCommands: CommandDef[] = [];

@@ -1,0 +1,4 @@
+import type { CommandDef } from '../commands/table.js';
+
+/** Scripting (EVAL, SCRIPT, FUNCTION, FCALL). */
+export const scriptingCommands: CommandDef[] = [];
