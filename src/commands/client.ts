@@ -6,6 +6,7 @@ import { parseInteger } from '../protocol/number-format.js';
 import { isOpt } from './args.js';
 import { validClientName } from './connection.js';
 import { replyHelp } from './command.js';
+import { aclUserExists } from '../acl/index.js';
 import { clientCaching, clientTracking, clientTrackingInfo } from '../tracking/tracking-commands.js';
 
 /**
@@ -150,9 +151,8 @@ function clientGetName(c: Client): void {
   c.reply.bulkOrNull(c.name === '' ? null : c.name);
 }
 
-/** Until ACLs exist the only user is "default". */
-function userExists(_server: Server, name: string): boolean {
-  return name === 'default';
+function userExists(server: Server, name: string): boolean {
+  return aclUserExists(server, name);
 }
 
 /** CLIENT KILL addr:port (old form) | CLIENT KILL <filter> <value> ... (new form). */

@@ -4,15 +4,14 @@ import { ERR, cstr, oneLine } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
 import { isOpt } from './args.js';
 import { NODIS_VERSION } from '../server/version.js';
+import { aclAuthenticate, defaultUserHasNoPass } from '../acl/index.js';
 
 /**
- * Checks a username/password pair. Until ACLs exist there is one user, "default", whose password
- * is `requirepass`; with no requirepass it accepts any password, as Redis's nopass default does.
+ * Checks a username/password pair against the ACL users; on success the client is authenticated
+ * as that user, a failure is recorded in ACL LOG.
  */
 export function checkPassword(c: Client, user: string, pass: string): boolean {
-  if (user !== 'default') return false;
-  const required = c.server.config.get('requirepass');
-  return required === '' || pass === required;
+  return aclAuthenticate(c, user, pass);
 }
 
 /**
@@ -45,13 +44,11 @@ function auth(c: Client, argv: string[]): void {
     return;
   }
   const [user, pass] = argv.length === 2 ? ['default', argv[1]!] : [argv[1]!, argv[2]!];
-  if (argv.length === 2 && c.server.config.get('requirepass') === '') {
+  if (argv.length === 2 && defaultUserHasNoPass(c.server)) {
     c.reply.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
     return;
   }
   if (checkPassword(c, user, pass)) {
-    c.setAuthenticated(true);
-    c.user = user;
     c.reply.ok();
   } else {
     c.reply.error(ERR.wrongPass);
@@ -84,8 +81,6 @@ function hello(c: Client, argv: string[]): void {
         c.reply.error(ERR.wrongPass);
         return;
       }
-      c.setAuthenticated(true);
-      c.user = user;
       i += 2;
     } else if (isOpt(opt, 'setname') && more >= 1) {
       const name = argv[i + 1]!;

@@ -3,6 +3,7 @@ import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import type { Db } from '../keyspace/db.js';
 import { call } from './dispatch.js';
+import { aclExecCheck } from '../acl/index.js';
 
 /**
  * Transactions as Redis 7.0's multi.c: MULTI queues, EXEC runs the queue in one go (handlers are
@@ -251,7 +252,10 @@ function exec(c: Client): void {
     c.reply.array(queue.length);
     for (const q of queue) {
       c.argv = q.argv;
-      call(c, q.cmd, q.argv);
+      // The ACL rules may have changed since the command was queued: Redis checks again.
+      const denied = c.server.aclGate !== null ? aclExecCheck(c, q.cmd, q.argv) : null;
+      if (denied !== null) c.reply.error(denied);
+      else call(c, q.cmd, q.argv);
     }
   } finally {
     c.inExec = wasInExec;

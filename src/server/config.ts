@@ -39,6 +39,12 @@ const MIN_HZ = 1n;
 const MAX_HZ = 500n;
 
 /**
+ * ACLAppendUserForLoading's check of a `user` line as the file is read (set by the ACL module):
+ * Redis's error text, or null. Gets the line without "user" and the lines read before it.
+ */
+export const configUserLineCheck: { check: ((args: readonly string[], earlier: readonly (readonly string[])[]) => string | null) | null } = { check: null };
+
+/**
  * Server configuration: every parameter Redis 7.0 knows, with its type, bounds and default, read
  * from flags and redis.conf files and changed with CONFIG SET (atomically, with Redis's rollback).
  * Values are kept as CONFIG GET renders them, plus a numeric copy for the command path.
@@ -458,6 +464,8 @@ export class Config {
         } else if (name === 'rename-command' && args!.length === 3) {
           this.renamedCommands.push([rest[0]!, rest[1]!]);
         } else if (name === 'user' && args!.length >= 2) {
+          const bad = configUserLineCheck.check?.(rest, this.userLines) ?? null;
+          if (bad !== null) fail(bad);
           this.userLines.push(rest);
         } else if (name === 'loadmodule' && args!.length >= 2) {
           this.moduleLines.push(rest);

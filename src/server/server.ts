@@ -137,8 +137,11 @@ export class Server implements KeyspaceEvents {
     installModules(this);
   }
 
+  /** As Redis's authRequired(): the ACL module answers from the default user's nopass/off flags. */
+  authRequiredHook: (() => boolean) | null = null;
+
   authRequired(): boolean {
-    return this.config.get('requirepass') !== '';
+    return this.authRequiredHook !== null ? this.authRequiredHook() : this.config.get('requirepass') !== '';
   }
 
   /** `wholeDb`: FLUSH/SWAPDB telling WATCH of each key (client tracking sends one flush message instead). */
