@@ -248,8 +248,8 @@ export class StreamValue implements ObjectValue {
    * O(log n) to find the start, then O(1) an entry.
    */
   range(start: StreamID, end: StreamID, rev: boolean, fn: EntryFn): void {
-    if (compareIds(start, end) > 0) return;
     const nodes = this.nodes;
+    if (nodes.length === 0 || compareIds(start, end) > 0) return;
     if (!rev) {
       for (let ni = this.nodeFor(start); ni < nodes.length; ni++) {
         const node = nodes[ni]!;
