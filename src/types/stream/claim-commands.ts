@@ -216,6 +216,8 @@ function xautoclaim(c: Client, argv: string[]): void {
       c.server.dirty++;
       dropPending(g, nack);
       deleted.push(id);
+      // Redis 7.0.15 counts a dropped entry against COUNT (it bounds the deleted-IDs reply).
+      count--;
       continue;
     }
     i++;
