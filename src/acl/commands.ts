@@ -26,8 +26,7 @@ function setuser(c: Client, argv: string[]): void {
   }
   const merged = mergeSelectorArgs(argv.slice(3));
   if (typeof merged === 'number') {
-    // Redis names argv[index] of the whole command line here, not the rule (as 7.0 does).
-    c.reply.error(`ERR Unmatched parenthesis in acl selector starting at '${argv[merged]!}'.`);
+    c.reply.error(`ERR Unmatched parenthesis in acl selector starting at '${argv[merged + 3]!}'.`);
     return;
   }
   const pubsub = state.pubsubDefault();

@@ -201,6 +201,8 @@ export class Selector {
           break;
         } else return 'EINVAL';
       }
+      // 7.0.15: a permission without a letter ("%~a") is a syntax error.
+      if (!flags) return 'EINVAL';
     } else {
       flags = PERM_ALL;
     }
