@@ -3,6 +3,8 @@
  * with COUNT sorts only the first `count` results with it. It is not stable, so which of several
  * equally distant points come first, and which make the cut, depend on its exact steps; this is
  * a step-for-step port over array indexes (byte pointers divided by the element size).
+ * Redis 7.0's copy has no switch to insertion sort after a partition without swaps (the later
+ * BSD code has one): redis-server 7.0.15 orders ties as this code does, not as that one.
  */
 
 type Cmp<T> = (a: T, b: T) => number;
@@ -39,7 +41,6 @@ function insertionSort<T>(arr: T[], a: number, n: number, cmp: Cmp<T>): void {
 
 function pqsortRange<T>(arr: T[], a: number, n: number, cmp: Cmp<T>, lrange: number, rrange: number): void {
   for (;;) {
-    let swapCnt = false;
     if (n < 7) {
       insertionSort(arr, a, n, cmp);
       return;
@@ -65,7 +66,6 @@ function pqsortRange<T>(arr: T[], a: number, n: number, cmp: Cmp<T>, lrange: num
       let r: number;
       while (pb <= pc && (r = cmp(arr[pb]!, arr[a]!)) <= 0) {
         if (r === 0) {
-          swapCnt = true;
           swap(arr, pa, pb);
           pa++;
         }
@@ -73,7 +73,6 @@ function pqsortRange<T>(arr: T[], a: number, n: number, cmp: Cmp<T>, lrange: num
       }
       while (pb <= pc && (r = cmp(arr[pc]!, arr[a]!)) >= 0) {
         if (r === 0) {
-          swapCnt = true;
           swap(arr, pc, pd);
           pd--;
         }
@@ -81,13 +80,8 @@ function pqsortRange<T>(arr: T[], a: number, n: number, cmp: Cmp<T>, lrange: num
       }
       if (pb > pc) break;
       swap(arr, pb, pc);
-      swapCnt = true;
       pb++;
       pc--;
-    }
-    if (!swapCnt) {
-      insertionSort(arr, a, n, cmp);
-      return;
     }
     const pn = a + n;
     let r = Math.min(pa - a, pb - pa);
