@@ -11,7 +11,7 @@ const scratch = new DataView(new ArrayBuffer(8));
 
 /** barg: the argument's 32 bits (unsigned). */
 function barg(L: LuaState, idx: number): number {
-  const n = lua.lua_tonumberx(L, idx);
+  const n = lua.lua_tonumberx(L, idx, null);
   scratch.setFloat64(0, (n === false ? 0 : n) + 6755399441055744.0, true);
   const b = scratch.getUint32(0, true);
   if (b === 0 && n === false) typeError(L, idx, 'number');
@@ -43,7 +43,7 @@ function shift(op: (b: number, n: number) => number): LuaCFunction {
 
 function tohex(L: LuaState): number {
   let b = barg(L, 1);
-  let n = lua.lua_isnone(L, 2) ? 8 : barg(L, 2) | 0;
+  let n = lua.lua_type(L, 2) === lua.LUA_TNONE ? 8 : barg(L, 2) | 0;
   let digits = '0123456789abcdef';
   if (n < 0) {
     n = -n;

@@ -147,9 +147,9 @@ function arrayLength(L: LuaState, cfg: JsonConfig): number {
   let max = 0;
   let items = 0;
   lua.lua_pushnil(L);
-  while (lua.lua_next(L, -2) !== 0) {
+  while (lua.lua_next(L, -2)) {
     if (lua.lua_type(L, -2) === lua.LUA_TNUMBER) {
-      const k = lua.lua_tonumberx(L, -2) as number;
+      const k = lua.lua_tonumberx(L, -2, null) as number;
       if (k !== 0 && Math.floor(k) === k && k >= 1) {
         // max is a C int: a key beyond its range converts to INT_MIN (x86), as in Redis.
         if (k > max) max = k < 2147483648 ? k : -2147483648;
@@ -169,7 +169,7 @@ function arrayLength(L: LuaState, cfg: JsonConfig): number {
 }
 
 function appendNumber(L: LuaState, cfg: JsonConfig, out: ByteBuilder, idx: number): void {
-  const num = lua.lua_tonumberx(L, idx) as number;
+  const num = lua.lua_tonumberx(L, idx, null) as number;
   const invalid = !Number.isFinite(num);
   if (cfg.encodeInvalidNumbers === 0) {
     if (invalid) encodeError(L, idx, 'must not be NaN or Inf');
@@ -236,7 +236,7 @@ function appendObject(L: LuaState, cfg: JsonConfig, depth: number, out: ByteBuil
   out.byte(0x7b);
   let comma = false;
   lua.lua_pushnil(L);
-  while (lua.lua_next(L, -2) !== 0) {
+  while (lua.lua_next(L, -2)) {
     if (comma) out.byte(0x2c);
     else comma = true;
     const keyType = lua.lua_type(L, -2);

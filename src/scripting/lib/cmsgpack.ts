@@ -96,9 +96,9 @@ function tableIsArray(L: LuaState): boolean {
   let count = 0;
   let max = 0;
   lua.lua_pushnil(L);
-  while (lua.lua_next(L, -2) !== 0) {
+  while (lua.lua_next(L, -2)) {
     lua.lua_pop(L, 1);
-    const n = lua.lua_type(L, -1) === lua.LUA_TNUMBER ? (lua.lua_tonumberx(L, -1) as number) : 0;
+    const n = lua.lua_type(L, -1) === lua.LUA_TNUMBER ? (lua.lua_tonumberx(L, -1, null) as number) : 0;
     if (lua.lua_type(L, -1) !== lua.LUA_TNUMBER || n <= 0 || !(Number.isInteger(n) && n <= INT_MAX)) {
       lua.lua_settop(L, top);
       return false;
@@ -124,13 +124,13 @@ function encodeTable(L: LuaState, buf: ByteBuilder, level: number): void {
   let len = 0;
   checkStackOrError(L, 3, 'in function mp_encode_lua_table_as_map');
   lua.lua_pushnil(L);
-  while (lua.lua_next(L, -2) !== 0) {
+  while (lua.lua_next(L, -2)) {
     lua.lua_pop(L, 1);
     len++;
   }
   encodeLength(buf, len, 0x80, 0xde);
   lua.lua_pushnil(L);
-  while (lua.lua_next(L, -2) !== 0) {
+  while (lua.lua_next(L, -2)) {
     lua.lua_pushvalue(L, -2);
     encodeValue(L, buf, level + 1);
     encodeValue(L, buf, level + 1);
@@ -149,7 +149,7 @@ function encodeValue(L: LuaState, buf: ByteBuilder, level: number): void {
       buf.byte(lua.lua_toboolean(L, -1) ? 0xc3 : 0xc2);
       break;
     case lua.LUA_TNUMBER:
-      encodeNumber(buf, lua.lua_tonumberx(L, -1) as number);
+      encodeNumber(buf, lua.lua_tonumberx(L, -1, null) as number);
       break;
     case lua.LUA_TTABLE:
       encodeTable(L, buf, level);

@@ -44,7 +44,7 @@ export function typeError(L: LuaState, arg: number, expected: string): never {
 
 /** luaL_checknumber: numbers and numeric strings. */
 export function checkNumber(L: LuaState, arg: number): number {
-  const n = lua.lua_tonumberx(L, arg);
+  const n = lua.lua_tonumberx(L, arg, null);
   if (n === false) return typeError(L, arg, 'number');
   return n;
 }

@@ -227,7 +227,7 @@ function bUnpack(L: LuaState): number {
       case 'c': {
         if (size === 0) {
           if (!lua.lua_isnumber(L, -1)) luaError(L, "format 'c0' needs a previous size");
-          const prev = lua.lua_tonumberx(L, -1) as number;
+          const prev = lua.lua_tonumberx(L, -1, null) as number;
           lua.lua_pop(L, 1);
           size = prev < 0 || !Number.isFinite(prev) ? Infinity : Math.trunc(prev);
           if (!(pos + size <= ld)) argError(L, 2, 'data string too short');
