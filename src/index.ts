@@ -1,6 +1,7 @@
 import { Config, argvToConfigText, ConfigFileError } from './server/config.js';
 import { Server } from './server/server.js';
 import { Logger } from './server/log.js';
+import { loadDataFromDisk } from './persistence/index.js';
 
 export { Server, Config, Logger, ConfigFileError, argvToConfigText };
 
@@ -18,5 +19,8 @@ export async function startServer(options: Record<string, string | number> = {})
   for (const [k, v] of Object.entries(options)) config.set(k, [String(v)], true);
   const server = new Server(config);
   await server.listen();
+  // An embedded server starts empty unless told where its files are (a `dir` option): a test
+  // suite's working directory is nobody's dataset.
+  if (options.dir !== undefined) await loadDataFromDisk(server);
   return server;
 }

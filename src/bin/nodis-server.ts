@@ -3,6 +3,7 @@ import { Config, ConfigFileError, ConfigOpenError, argvToConfigText } from '../s
 import { Server } from '../server/server.js';
 import { Logger } from '../server/log.js';
 import { NODIS_OWN_VERSION, NODIS_VERSION } from '../server/version.js';
+import { loadDataFromDisk } from '../persistence/index.js';
 
 /** redis-server's usage text, with our name; like Redis it goes to stderr and exits 1. */
 const USAGE = `Usage: nodis-server [/path/to/redis.conf] [options] [-]
@@ -91,6 +92,15 @@ async function main(): Promise<void> {
   // With --port 0 the system picks the port: this line is how scripts and tests learn it.
   server.log.notice(`Running mode=standalone, port=${server.port}.`);
   server.log.warning(`Server initialized`);
+  // The dataset (AOF when appendonly is yes, else dump.rdb), loaded in slices while clients
+  // already connected get LOADING. A file that cannot be loaded stops the server, untouched.
+  try {
+    await loadDataFromDisk(server);
+  } catch (e) {
+    server.log.warning((e as Error).message);
+    server.log.warning('Fatal error loading the DB, check the log above. Exiting.');
+    process.exit(1);
+  }
   server.log.notice(`Ready to accept connections`);
 }
 

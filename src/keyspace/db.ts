@@ -78,6 +78,11 @@ export interface KeyspaceEvents {
 
 export class Db {
   table = new KeyTable<Value>();
+  /**
+   * Set while a background save runs (src/persistence/snapshot.ts): called with the value of
+   * every key a command reaches, before the command can change it, so the snapshot copies it first.
+   */
+  cowGuard: ((v: Value) => void) | null = null;
   /** Whether LRU is updated on access (off during CLIENT NO-TOUCH and OBJECT). */
   constructor(
     readonly id: number,
@@ -99,6 +104,7 @@ export class Db {
       this.expireSlot(s);
       return -1;
     }
+    if (this.cowGuard !== null) this.cowGuard(t.valueAt(s));
     return s;
   }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import type { Server } from './server.js';
 import { NODIS_VERSION } from './version.js';
+import { loadingInfoLines, rdbInfoLines } from '../persistence/index.js';
 
 /**
  * INFO, as Redis 7.0's genRedisInfoString: the same sections, field names and order. Values are
@@ -217,24 +218,7 @@ function memorySection(server: Server, out: Lines): void {
 function persistenceSection(server: Server, out: Lines): void {
   const aof = server.config.bool('appendonly') ? 1 : 0;
   out.push(
-    'loading:0',
-    'async_loading:0',
-    'current_cow_peak:0',
-    'current_cow_size:0',
-    'current_cow_size_age:0',
-    'current_fork_perc:0.00',
-    'current_save_keys_processed:0',
-    'current_save_keys_total:0',
-    `rdb_changes_since_last_save:${server.dirty}`,
-    'rdb_bgsave_in_progress:0',
-    `rdb_last_save_time:${server.lastSave}`,
-    'rdb_last_bgsave_status:ok',
-    'rdb_last_bgsave_time_sec:-1',
-    'rdb_current_bgsave_time_sec:-1',
-    'rdb_saves:0',
-    'rdb_last_cow_size:0',
-    'rdb_last_load_keys_expired:0',
-    'rdb_last_load_keys_loaded:0',
+    ...rdbInfoLines(server),
     `aof_enabled:${aof}`,
     'aof_rewrite_in_progress:0',
     'aof_rewrite_scheduled:0',
@@ -247,6 +231,7 @@ function persistenceSection(server: Server, out: Lines): void {
     'aof_last_cow_size:0',
     'module_fork_in_progress:0',
     'module_fork_last_cow_size:0',
+    ...loadingInfoLines(server),
   );
 }
 

@@ -62,6 +62,8 @@ export class Server implements KeyspaceEvents {
   onShutdown: () => void = () => {};
   /** Saves the dataset synchronously (SHUTDOWN SAVE); filled by the persistence module, throws on failure. */
   saveHook: (() => void) | null = null;
+  /** Periodic work of other modules (save points, scheduled BGSAVE), run by serverCron. */
+  readonly cronHooks: (() => void)[] = [];
   /** Keys changed: used by WATCH and client tracking, which register here as they come. */
   readonly keyModifiedHooks: ((db: Db, key: string, wholeDb?: boolean) => void)[] = [];
   /** Client-side caching (CLIENT TRACKING): made when a client first turns it on. */
@@ -222,6 +224,7 @@ export class Server implements KeyspaceEvents {
       this.propagation.flush(false);
     }
     this.stats.sample(this.now);
+    for (const h of this.cronHooks) h();
     const timeout = this.config.int('timeout');
     if (timeout > 0) {
       for (const c of this.clients.values()) {

@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Server } from '../server/server.js';
+import { encodeDataset } from './rdb/file.js';
+import { BackgroundSave } from './snapshot.js';
+import { persistenceState } from './state.js';
+
+/** The RDB file's path: dbfilename in dir (dir '' is the working directory). */
+export function rdbPath(server: Server): string {
+  return path.resolve(server.config.get('dir') || process.cwd(), server.config.get('dbfilename'));
+}
+
+function tempPath(server: Server): string {
+  return path.resolve(server.config.get('dir') || process.cwd(), `temp-${process.pid}.rdb`);
+}
+
+/**
+ * rdbSave: the whole dataset to a temporary file, fsync, rename over dbfilename. Logs and
+ * answers false on failure, leaving the old file in place.
+ */
+export function saveSync(server: Server): boolean {
+  const st = persistenceState(server);
+  const temp = tempPath(server);
+  let fd: number;
+  try {
+    fd = fs.openSync(temp, 'w');
+  } catch (e) {
+    server.log.warning(
+      `Failed opening the temp RDB file ${path.basename(temp)} (in server root dir ${path.dirname(temp)}) for saving: ${(e as Error).message}`,
+    );
+    return false;
+  }
+  try {
+    const data = encodeDataset(server);
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(temp, rdbPath(server));
+  } catch (e) {
+    server.log.warning(`Write error saving DB on disk: ${(e as Error).message}`);
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed
+    }
+    fs.rmSync(temp, { force: true });
+    return false;
+  }
+  server.log.notice('DB saved on disk');
+  server.dirty = 0;
+  server.lastSave = Math.floor(Date.now() / 1000);
+  st.lastBgsaveStatus = 'ok';
+  st.saves++;
+  return true;
+}
+
+/**
+ * rdbSaveBackground: starts a BGSAVE. The dataset as of now is written while the server keeps
+ * serving (see snapshot.ts); the outcome lands in the persistence state, as Redis's
+ * backgroundSaveDoneHandler does. Answers the job.
+ */
+export function startBackgroundSave(server: Server): BackgroundSave {
+  const st = persistenceState(server);
+  const dirtyBefore = server.dirty;
+  st.lastBgsaveTry = Math.floor(Date.now() / 1000);
+  const job = new BackgroundSave(server, { target: rdbPath(server), temp: tempPath(server) });
+  st.bgsave = job;
+  server.log.notice(`Background saving started by pid ${process.pid}`);
+  job.done.then(
+    () => {
+      st.bgsave = null;
+      server.log.notice('DB saved on disk');
+      server.log.notice('Background saving terminated with success');
+      server.dirty -= dirtyBefore;
+      if (server.dirty < 0) server.dirty = 0;
+      server.lastSave = Math.floor(Date.now() / 1000);
+      st.lastBgsaveStatus = 'ok';
+      st.lastBgsaveTimeSec = Math.floor((Date.now() - job.startedAt) / 1000);
+      st.saves++;
+    },
+    (e: unknown) => {
+      st.bgsave = null;
+      st.lastBgsaveTimeSec = Math.floor((Date.now() - job.startedAt) / 1000);
+      if ((e as Error).message === 'the save was aborted') {
+        server.log.warning('Background saving terminated by signal 10');
+        return;
+      }
+      server.log.warning(`Write error saving DB on disk: ${(e as Error).message}`);
+      server.log.warning('Background saving error');
+      st.lastBgsaveStatus = 'err';
+    },
+  );
+  return job;
+}
