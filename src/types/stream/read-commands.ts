@@ -59,8 +59,8 @@ function parseReadArgs(c: Client, argv: string[], xreadgroup: boolean): ReadArgs
       a.streamsArg = i + 1;
       const n = argv.length - a.streamsArg;
       if (n % 2 !== 0) {
-        const symbol = xreadgroup ? '>' : '$';
-        c.reply.error(`ERR Unbalanced '${xreadgroup ? 'xreadgroup' : 'xread'}' list of streams: for each stream key an ID or '${symbol}' must be specified.`);
+        // 7.0 names XREAD and '$' for XREADGROUP too.
+        c.reply.error("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
         return null;
       }
       a.keys = argv.slice(a.streamsArg, a.streamsArg + n / 2);
