@@ -123,6 +123,12 @@ export function execute(c: Client, argv: string[]): void {
     }
   }
   call(c, cmd, argv);
+  // A script running past busy-reply-threshold (src/scripting/engine.ts) is still one unit: it
+  // flushes its effects and serves blocked clients itself when it ends.
+  if (server.busyGate !== null) return;
+  // The command's unit is complete before blocked clients are served: each served client's pop
+  // is a unit of its own (7.0 never wraps a push and the pops it served in one MULTI).
+  server.propagation.flush();
   // Keys this command readied serve blocked clients now, before anything else runs.
   if (server.blocking.hasReady) server.blocking.serveReady();
   server.propagation.flush();

@@ -57,6 +57,11 @@ export class Client {
   /** Running inside EXEC or a script, where blocking commands do not block. */
   inExec = false;
   inScript = false;
+  /**
+   * Its EVAL/FCALL still runs, past busy-reply-threshold, yielding to the event loop
+   * (src/scripting/engine.ts): its further input waits until the script's reply is written.
+   */
+  scriptPending = false;
   /** Client-side caching (CLIENT GETREDIR, CLIENT LIST redir= and flag t). */
   tracking = false;
   trackingRedirect = 0;

@@ -218,8 +218,9 @@ export class Server implements KeyspaceEvents {
   /** serverCron: expire keys actively, sample ops/sec, drop idle clients. */
   cron(): void {
     this.now = Date.now();
-    // While clients are paused the dataset stays still: Redis expires nothing then.
-    if (!this.isPaused()) {
+    // While clients are paused, or a timed-out script yields to the event loop (busyGate set),
+    // the dataset stays still: Redis expires nothing then.
+    if (!this.isPaused() && this.busyGate === null) {
       activeExpireCycle(this, this.config.int('hz'));
       this.propagation.flush(false);
     }
@@ -277,7 +278,7 @@ export class Server implements KeyspaceEvents {
    */
   processInput(c: Client): void {
     try {
-      while (!c.closeAfterReply && !c.closed && c.blocked === null) {
+      while (!c.closeAfterReply && !c.closed && c.blocked === null && !c.scriptPending) {
         let argv = c.postponed;
         c.postponed = null;
         if (argv === null) argv = c.parser.next();
