@@ -131,7 +131,6 @@ export function execute(c: Client, argv: string[]): void {
   server.propagation.flush();
   // Keys this command readied serve blocked clients now, before anything else runs.
   if (server.blocking.hasReady) server.blocking.serveReady();
-  server.propagation.flush();
 }
 
 /**

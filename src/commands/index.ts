@@ -18,6 +18,7 @@ import { bitmapCommands } from '../types/bitmap/commands.js';
 import { hllCommands } from '../types/hll/commands.js';
 import { geoCommands } from '../types/geo/commands.js';
 import { persistenceCommands } from '../persistence/commands.js';
+import { aofCommands } from '../persistence/aof/commands.js';
 import { scriptingCommands } from '../scripting/commands.js';
 import { aclCommands } from '../acl/commands.js';
 
@@ -42,6 +43,7 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...hllCommands,
   ...geoCommands,
   ...persistenceCommands,
+  ...aofCommands,
   ...scriptingCommands,
   ...aclCommands,
 ];

@@ -66,6 +66,8 @@ export function idleTimeMs(lru: number, nowMs: number): number {
 export interface KeyspaceEvents {
   /** Time snapshot of the command being run, in ms. */
   readonly now: number;
+  /** A dataset is being loaded (keyIsExpired answers no). */
+  readonly loading: boolean;
   /** A key was changed (WATCH, client tracking). */
   keyModified(db: Db, key: string): void;
   /** A key expired and was removed. */
@@ -99,8 +101,9 @@ export class Db {
     const s = t.find(key);
     if (s < 0) return -1;
     const e = t.expireAt(s);
-    // keyIsExpired: a key lives through the very millisecond it expires at.
-    if (e !== 0 && e < this.events.now) {
+    // keyIsExpired: a key lives through the very millisecond it expires at; nothing expires
+    // while a dataset is loading (an AOF replays commands on keys that may be past their TTL).
+    if (e !== 0 && e < this.events.now && !this.events.loading) {
       this.expireSlot(s);
       return -1;
     }

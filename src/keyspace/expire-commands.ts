@@ -80,13 +80,17 @@ function expireGeneric(c: Client, argv: string[], relative: boolean, seconds: bo
     if (flags & EXPIRE_GT && (!has || when <= current)) return c.reply.int(0);
     if (flags & EXPIRE_LT && has && when >= current) return c.reply.int(0);
   }
-  if (when <= BigInt(c.server.now)) {
+  // checkAlreadyExpired: while loading, a past time is set like any other (the key expires later).
+  if (when <= BigInt(c.server.now) && !c.server.loading) {
     db.deleteSlot(slot);
     c.server.dirty++;
     c.server.notify(NOTIFY.generic, 'del', key, db.id);
     c.reply.int(1);
+    c.rewriteArgv([c.server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
     return;
   }
+  // Propagated as PEXPIREAT with the absolute time, options kept (PEXPIREAT itself as sent).
+  if (relative || seconds) c.rewriteArgv(['PEXPIREAT', key, String(when), ...argv.slice(3)]);
   db.setExpire(slot, Number.isSafeInteger(Number(when)) ? Number(when) : when);
   c.server.keyModified(db, key);
   c.server.notify(NOTIFY.generic, 'expire', key, db.id);

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import type { Server } from './server.js';
 import { NODIS_VERSION } from './version.js';
 import { loadingInfoLines, rdbInfoLines } from '../persistence/index.js';
+import { aofInfoFields } from '../persistence/aof/index.js';
 
 /**
  * INFO, as Redis 7.0's genRedisInfoString: the same sections, field names and order. Values are
@@ -216,22 +217,14 @@ function memorySection(server: Server, out: Lines): void {
 }
 
 function persistenceSection(server: Server, out: Lines): void {
-  const aof = server.config.bool('appendonly') ? 1 : 0;
+  const aofInfo = aofInfoFields(server);
   out.push(
     ...rdbInfoLines(server),
-    `aof_enabled:${aof}`,
-    'aof_rewrite_in_progress:0',
-    'aof_rewrite_scheduled:0',
-    'aof_last_rewrite_time_sec:-1',
-    'aof_current_rewrite_time_sec:-1',
-    'aof_last_bgrewrite_status:ok',
-    'aof_rewrites:0',
-    'aof_rewrites_consecutive_failures:0',
-    'aof_last_write_status:ok',
-    'aof_last_cow_size:0',
+    ...aofInfo.main,
     'module_fork_in_progress:0',
     'module_fork_last_cow_size:0',
     ...loadingInfoLines(server),
+    ...aofInfo.tail,
   );
 }
 

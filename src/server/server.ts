@@ -92,6 +92,11 @@ export class Server implements KeyspaceEvents {
   aclGate: CommandGate | null = null;
   writeGate: CommandGate | null = null;
   busyGate: CommandGate | null = null;
+  /**
+   * Run before a client's replies are written (beforeSleep): the AOF writes, and under
+   * appendfsync always fsyncs, what the batch changed before anyone hears of it.
+   */
+  readonly beforeReplyHooks: (() => void)[] = [];
   /** Loading a dataset at start-up: commands without the "loading" flag get LOADING. */
   loading = false;
   /** Clients blocked on keys (BLPOP, BZPOPMIN, XREAD BLOCK, ...). */
@@ -125,6 +130,7 @@ export class Server implements KeyspaceEvents {
     this.blocking.rerun = (c, cmd, argv) => {
       this.now = Date.now();
       call(c, cmd, argv, true);
+      this.propagation.flush();
     };
     this.blocking.resume = (c) => {
       this.flush(c);
@@ -366,6 +372,7 @@ export class Server implements KeyspaceEvents {
   flush(c: Client): void {
     const sock = c.socket;
     if (!sock || c.closed) return;
+    for (const h of this.beforeReplyHooks) h();
     if (!c.reply.empty) {
       this.stats.netOutputBytes += c.reply.size;
       this.stats.writesProcessed++;

@@ -1,15 +1,95 @@
 import type { Server } from '../../server/server.js';
+import { Aof } from './aof.js';
+import { loadAppendOnlyFiles } from './loader.js';
+import { startAppendOnly, stopAppendOnly } from './rewrite.js';
+import { ManifestError } from './manifest.js';
+
+export { AofLoadError } from './loader.js';
 
 /**
- * The AOF's entry points (filled by the AOF work): installAof registers the propagation listener
- * and the appendonly/appendfsync config handling; loadAppendOnly replays the multi-part AOF at
- * start-up and answers false when there is none to load.
+ * The AOF's entry points: installAof registers the propagation listener and the
+ * appendonly/appendfsync config handling; loadAppendOnly replays the multi-part AOF at
+ * start-up (throwing AofLoadError, already logged, when the server must not start) and answers
+ * false when there was none to load. Either way it then opens the files appends go to.
  */
-export function installAof(server: Server): void {
-  void server;
+
+const instances = new WeakMap<Server, Aof>();
+
+/** The server's AOF state (INFO, BGREWRITEAOF). */
+export function aofOf(server: Server): Aof | undefined {
+  return instances.get(server);
 }
 
+export function installAof(server: Server): void {
+  const aof = new Aof(server);
+  instances.set(server, aof);
+  server.propagation.listeners.push((ops) => aof.feed(ops));
+  // beforeSleep's flushAppendOnlyFile: what a batch wrote is in the file before its replies leave.
+  server.beforeReplyHooks.push(() => {
+    if (aof.fd !== null && (aof.bufferLength !== 0 || (aof.policy === 'always' && aof.fsyncOffset !== aof.currentSize))) aof.flush();
+  });
+  const config = server.config;
+  config.appliers.set('appendonly', () => {
+    const on = config.bool('appendonly');
+    if (!on && aof.state !== 'off') stopAppendOnly(aof);
+    else if (on && aof.state === 'off') {
+      const inExec = [...server.clients.values()].some((c) => c.inExec);
+      if (!startAppendOnly(aof, inExec)) return 'Unable to turn on AOF. Check server logs.';
+    }
+    return null;
+  });
+  const chained = config.onChange;
+  config.onChange = (name) => {
+    chained(name);
+    if (name === 'appendfsync') aof.policy = config.get('appendfsync');
+  };
+}
+
+/**
+ * loadAppendOnlyFiles + aofOpenIfNeededOnServerStart + aofDelHistoryFiles: called at start-up
+ * when appendonly is yes.
+ */
 export async function loadAppendOnly(server: Server): Promise<boolean> {
-  void server;
-  return false;
+  const aof = instances.get(server);
+  if (aof === undefined || aof.state !== 'on') return false;
+  try {
+    aof.loadManifestFromDisk();
+  } catch (e) {
+    if (e instanceof ManifestError) server.log.warning(e.message);
+    throw e;
+  }
+  const loaded = await loadAppendOnlyFiles(aof);
+  await aof.openOnServerStart();
+  return loaded;
+}
+
+/** INFO persistence's aof_ fields, as 7.0.15 prints them (the tail only while AOF is on). */
+export function aofInfoFields(server: Server): { main: string[]; tail: string[] } {
+  const aof = instances.get(server);
+  if (aof === undefined) return { main: [], tail: [] };
+  const r = aof.rewrite;
+  const main = [
+    `aof_enabled:${aof.state !== 'off' ? 1 : 0}`,
+    `aof_rewrite_in_progress:${r.inProgress ? 1 : 0}`,
+    `aof_rewrite_scheduled:${r.scheduled ? 1 : 0}`,
+    `aof_last_rewrite_time_sec:${r.lastTimeSec}`,
+    `aof_current_rewrite_time_sec:${r.inProgress ? Math.floor((Date.now() - r.startedAt) / 1000) : -1}`,
+    `aof_last_bgrewrite_status:${r.lastStatus}`,
+    `aof_rewrites:${r.count}`,
+    `aof_rewrites_consecutive_failures:${r.consecutiveFailures}`,
+    `aof_last_write_status:${aof.lastWriteStatus}`,
+    'aof_last_cow_size:0',
+  ];
+  const tail =
+    aof.state === 'off'
+      ? []
+      : [
+          `aof_current_size:${aof.currentSize}`,
+          `aof_base_size:${aof.baseSize}`,
+          `aof_pending_rewrite:${r.scheduled ? 1 : 0}`,
+          `aof_buffer_length:${aof.bufferLength}`,
+          `aof_pending_bio_fsync:${aof.fsyncInProgress ? 1 : 0}`,
+          `aof_delayed_fsync:${aof.delayedFsync}`,
+        ];
+  return { main, tail };
 }

@@ -81,6 +81,8 @@ function hincrbyfloat(c: Client, argv: string[]): void {
   c.db.signalModified(key);
   c.server.notify(NOTIFY.hash, 'hincrbyfloat', key, c.db.id);
   c.server.dirty++;
+  // Propagated as HSET with the result: float rounding never differs on replay.
+  c.rewriteArgv(['HSET', key, field, text]);
 }
 
 export const incrCommands: CommandDef[] = [

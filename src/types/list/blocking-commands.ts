@@ -105,8 +105,14 @@ function popFrom(c: Client, list: ListValue, key: string, where: ListEnd, count:
     db.signalModified(key);
   }
   // A served client (serveClientBlockedOnList) neither signals nor counts a change: the push
-  // that readied the key did both.
-  if (!served) c.server.dirty++;
+  // that readied the key did both. Either way the pop propagates as LPOP/RPOP.
+  const pop = [where === 'head' ? 'LPOP' : 'RPOP', key];
+  if (!served) {
+    c.server.dirty++;
+    c.rewriteArgv(pop);
+  } else if (c.server.propagation.active) {
+    c.server.propagation.also(db.id, pop);
+  }
 }
 
 /**
@@ -139,6 +145,11 @@ function blockingPop(c: Client, argv: string[], keys: string[], where: ListEnd, 
   block(c, argv, keys, timeoutMs, timedOut);
 }
 
+/** BLMOVE -> LMOVE (with the ends as the client wrote them), BRPOPLPUSH -> RPOPLPUSH. */
+function nonBlockingMove(argv: string[]): string[] {
+  return argv.length === 6 ? ['LMOVE', argv[1]!, argv[2]!, argv[3]!, argv[4]!] : ['RPOPLPUSH', argv[1]!, argv[2]!];
+}
+
 /** BLMOVE / BRPOPLPUSH: blockmoveGenericCommand, and the BLMOVE part of serveClientBlockedOnList. */
 function blockingMove(c: Client, argv: string[], from: ListEnd, to: ListEnd, timeoutArg: string): void {
   const src = argv[1]!;
@@ -146,8 +157,11 @@ function blockingMove(c: Client, argv: string[], from: ListEnd, to: ListEnd, tim
   if (servedKey(c) !== null) {
     const v = lookupWrite(c, src);
     // A destination of another type answers WRONGTYPE and ends the wait (moveElement checks it).
-    if (v instanceof ListValue && v.length > 0) moveElement(c, src, v, dst, from, to, true);
-    else block(c, argv, [src], 0, timedOut);
+    if (v instanceof ListValue && v.length > 0) {
+      const before = v.length;
+      moveElement(c, src, v, dst, from, to, true);
+      if (v.length !== before && c.server.propagation.active) c.server.propagation.also(c.db.id, nonBlockingMove(argv));
+    } else block(c, argv, [src], 0, timedOut);
     return;
   }
   const timeoutMs = blockTimeoutOrReply(c, timeoutArg);
@@ -156,6 +170,7 @@ function blockingMove(c: Client, argv: string[], from: ListEnd, to: ListEnd, tim
   if (list === null) return;
   if (list !== undefined) {
     moveElement(c, src, list, dst, from, to);
+    c.rewriteArgv(nonBlockingMove(argv));
     return;
   }
   if (!c.server.blocking.canBlock(c)) {

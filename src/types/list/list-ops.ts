@@ -91,6 +91,8 @@ export function popRangeReplyWithKey(c: Client, list: ListValue, key: string, wh
   c.reply.array(n);
   for (let i = 0; i < n; i++) c.reply.bulk(popEnd(list, where));
   listElementsRemoved(c, key, where, list, n);
+  // [B]LMPOP propagates as LPOP/RPOP with the number actually popped.
+  c.rewriteArgv([where === 'head' ? 'LPOP' : 'RPOP', key, String(n)]);
 }
 
 /**

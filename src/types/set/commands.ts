@@ -170,6 +170,8 @@ function spop(c: Client, argv: string[]): void {
   if (set.size === 0) deleteEmptied(c, key);
   db.signalModified(key);
   c.server.dirty++;
+  // Propagated as SREM of the member drawn: a replay must remove the same one.
+  c.rewriteArgv(['SREM', key, member]);
 }
 
 /**
@@ -204,8 +206,12 @@ function spopWithCount(c: Client, argv: string[]): void {
     deleteEmptied(c, key);
     db.signalModified(key);
     c.server.dirty += size;
+    c.rewriteArgv([c.server.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
     return;
   }
+  // Otherwise each member drawn propagates as its own SREM (7.0's spopWithCountCommand).
+  const prop = c.server.propagation;
+  if (prop.active) c.preventPropagation = true;
 
   const remaining = size - n;
   c.reply.set(n);
@@ -214,6 +220,7 @@ function spopWithCount(c: Client, argv: string[]): void {
       const m = set.random();
       c.reply.bulk(m);
       set.remove(m);
+      if (prop.active) prop.also(db.id, ['SREM', key, m]);
     }
   } else {
     // The members that stay go into a new set (which may take a different encoding).
@@ -225,7 +232,10 @@ function spopWithCount(c: Client, argv: string[]): void {
       kept.add(m, max);
       set.remove(m);
     }
-    for (const m of set.members()) c.reply.bulk(m);
+    for (const m of set.members()) {
+      c.reply.bulk(m);
+      if (prop.active) prop.also(db.id, ['SREM', key, m]);
+    }
     const slot = db.findSlot(key);
     db.replaceValue(slot, kept!);
   }

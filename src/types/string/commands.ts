@@ -152,6 +152,8 @@ export function setGeneric(c: Client, flags: number, key: string, value: string,
   if (expire !== null) {
     db.setExpire(slot, when);
     c.server.notify(NOTIFY.generic, 'expire', key, db.id);
+    // Propagated with the absolute time (7.0 rewrites every expiring form, PXAT included, this way).
+    c.rewriteArgv(['SET', key, value, 'PXAT', String(when)]);
   }
   if (!(flags & SET_GET)) {
     if (intReply) c.reply.int(1);
@@ -163,6 +165,8 @@ function set(c: Client, argv: string[]): void {
   const opts = parseExtendedStringArgs(c, argv, 3, true);
   if (opts === null) return;
   setGeneric(c, opts.flags, argv[1]!, argv[2]!, opts.expire, 'set');
+  // Without an expiry, SET propagates as sent minus its GET options (the reply is not replayed).
+  if (opts.flags & SET_GET && opts.expire === null) c.rewriteArgv(argv.filter((a, j) => j < 3 || a.toLowerCase() !== 'get'));
 }
 
 /** GETEX key [EX|PX|EXAT|PXAT time | PERSIST]: GET that also changes the TTL. */
@@ -189,20 +193,24 @@ function getex(c: Client, argv: string[]): void {
   c.reply.bulk(v);
   const db = c.db;
   const slot = db.findSlot(key);
-  if (opts.flags & (SET_EXAT | SET_PXAT) && when <= c.server.now) {
+  // GETEX never propagates as itself: as DEL/UNLINK, PEXPIREAT or PERSIST.
+  if (opts.flags & (SET_EXAT | SET_PXAT) && when <= c.server.now && !c.server.loading) {
     // An absolute time already in the past deletes the key (checkAlreadyExpired).
     db.deleteSlot(slot);
     c.server.notify(NOTIFY.generic, 'del', key, db.id);
     c.server.dirty++;
+    c.rewriteArgv([c.server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
   } else if (opts.expire !== null) {
     db.setExpire(slot, when);
     c.server.notify(NOTIFY.generic, 'expire', key, db.id);
     c.server.dirty++;
+    c.rewriteArgv(['PEXPIREAT', key, String(when)]);
   } else if (opts.flags & SET_PERSIST) {
     if (db.expireOf(slot) !== 0) {
       db.setExpire(slot, 0);
       c.server.notify(NOTIFY.generic, 'persist', key, db.id);
       c.server.dirty++;
+      c.rewriteArgv(['PERSIST', key]);
     }
   }
 }
@@ -213,6 +221,7 @@ function getdel(c: Client, argv: string[]): void {
   if (c.db.delete(key)) {
     c.server.notify(NOTIFY.generic, 'del', key, c.db.id);
     c.server.dirty++;
+    c.rewriteArgv([c.server.config.bool('lazyfree-lazy-user-del') ? 'UNLINK' : 'DEL', key]);
   }
 }
 
@@ -222,6 +231,7 @@ function getset(c: Client, argv: string[]): void {
   c.db.set(key, argv[2]!);
   c.server.notify(NOTIFY.string, 'set', key, c.db.id);
   c.server.dirty++;
+  c.rewriteArgv(['SET', key, argv[2]!]);
 }
 
 function mget(c: Client, argv: string[]): void {

@@ -104,6 +104,8 @@ function incrbyfloat(c: Client, argv: string[]): void {
   c.server.notify(NOTIFY.string, 'incrbyfloat', key, db.id);
   c.server.dirty++;
   c.reply.bulk(text);
+  // Propagated as SET with the result, so float rounding can never differ on replay.
+  c.rewriteArgv(['SET', key, text, 'KEEPTTL']);
 }
 
 export const incrCommands: CommandDef[] = [

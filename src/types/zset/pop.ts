@@ -73,6 +73,11 @@ function zpopGeneric(c: Client, keys: string[], where: Where, emitKey: boolean, 
     db.delete(key);
     c.server.notify(NOTIFY.generic, 'del', key, db.id);
   }
+  // BZPOPMIN/MAX propagate as ZPOPMIN/MAX key; [B]ZMPOP as ZPOPMIN/MAX key <number popped>.
+  if (emitKey) {
+    const pop = where === 'min' ? 'ZPOPMIN' : 'ZPOPMAX';
+    c.rewriteArgv(nested ? [pop, key, String(n)] : [pop, key]);
+  }
 }
 
 /** ZPOPMIN/ZPOPMAX key [count]. */

@@ -1,0 +1,306 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Server } from '../../server/server.js';
+import type { PropagatedOp } from '../../server/propagate.js';
+import { Manifest, parseManifest, writeFileDurably, fsyncDir } from './manifest.js';
+import { encodeCommand, RespChunks, rewriteDatasetAsCommands } from './resp-writer.js';
+import { encodeRdb } from '../rdb/index.js';
+
+/**
+ * The append-only file as Redis 7.0's aof.c: propagated commands are rendered as RESP into a
+ * buffer (feedAppendOnlyFile), written to the current incremental file before the replies of
+ * the batch leave (beforeSleep's flushAppendOnlyFile) and fsynced per `appendfsync`: `always` at
+ * once, before the replies; `everysec` from a timer through libuv's thread pool, off the command
+ * path; `no` never. Rewrites (rewrite.ts) switch to a new incremental file and a new base.
+ */
+
+export type AofState = 'off' | 'on' | 'wait_rewrite';
+
+/** What INFO persistence shows and the rewrite keeps. */
+export interface RewriteStats {
+  inProgress: boolean;
+  scheduled: boolean;
+  /** When the running rewrite started (ms), for aof_current_rewrite_time_sec. */
+  startedAt: number;
+  lastTimeSec: number;
+  lastStatus: 'ok' | 'err';
+  count: number;
+  consecutiveFailures: number;
+}
+
+export class Aof {
+  state: AofState;
+  manifest = new Manifest();
+  /** The file appends go to (the last incremental one, or the temporary one during WAIT_REWRITE). */
+  fd: number | null = null;
+  /** Database of the last SELECT written to the current file (-1: none yet). */
+  selectedDb = -1;
+  private buf: string[] = [];
+  private bufLen = 0;
+  /** Bytes of the current base and incremental files (aof_current_size) and of the base. */
+  currentSize = 0;
+  baseSize = 0;
+  /** aof_current_size when the last completed fsync started. */
+  fsyncOffset = 0;
+  lastFsync = Date.now();
+  fsyncInProgress = false;
+  delayedFsync = 0;
+  lastWriteStatus: 'ok' | 'err' = 'ok';
+  lastWriteError = '';
+  /** Last `#TS:` annotation written (aof-timestamp-enabled). */
+  private curTimestamp = 0;
+  readonly rewrite: RewriteStats = { inProgress: false, scheduled: false, startedAt: 0, lastTimeSec: -1, lastStatus: 'ok', count: 0, consecutiveFailures: 0 };
+  private fsyncTimer: NodeJS.Timeout | null = null;
+  policy: string;
+
+  constructor(readonly server: Server) {
+    this.state = server.config.bool('appendonly') ? 'on' : 'off';
+    this.policy = server.config.get('appendfsync');
+  }
+
+  get dir(): string {
+    return path.resolve(this.server.config.get('dir'));
+  }
+
+  get appendDir(): string {
+    return path.join(this.dir, this.server.config.get('appenddirname'));
+  }
+
+  get fileName(): string {
+    return this.server.config.get('appendfilename');
+  }
+
+  get manifestName(): string {
+    return `${this.fileName}.manifest`;
+  }
+
+  /** Reads the manifest from disk (aofLoadManifestFromDisk); an absent one is empty. */
+  loadManifestFromDisk(): void {
+    const p = path.join(this.appendDir, this.manifestName);
+    if (!fs.existsSync(this.appendDir) || !fs.existsSync(p)) {
+      this.manifest = new Manifest();
+      return;
+    }
+    this.manifest = parseManifest(fs.readFileSync(p, 'latin1'));
+  }
+
+  /** persistAofManifest: temp file, fsync, rename, fsync of the directory. */
+  persistManifest(m: Manifest = this.manifest): void {
+    writeFileDurably(this.appendDir, this.manifestName, `temp-${this.manifestName}`, m.format());
+  }
+
+  /** The propagation listener: feedAppendOnlyFile for each op of one execution unit. */
+  feed(ops: readonly PropagatedOp[]): void {
+    if (this.fd === null || this.state === 'off') return;
+    if (this.server.config.bool('aof-timestamp-enabled')) {
+      const sec = Math.floor(Date.now() / 1000);
+      if (sec > this.curTimestamp) {
+        this.curTimestamp = sec;
+        this.push(`#TS:${sec}\r\n`);
+      }
+    }
+    for (const op of ops) {
+      if (op.db !== -1 && op.db !== this.selectedDb) {
+        this.push(encodeCommand(['SELECT', String(op.db)]));
+        this.selectedDb = op.db;
+      }
+      this.push(encodeCommand(op.argv));
+    }
+  }
+
+  private push(s: string): void {
+    this.buf.push(s);
+    this.bufLen += s.length;
+  }
+
+  get bufferLength(): number {
+    return this.bufLen;
+  }
+
+  /**
+   * flushAppendOnlyFile: writes the buffer to the current file (a plain write(2) into the page
+   * cache, as Redis does in beforeSleep, so a killed process loses nothing it acknowledged) and,
+   * under `always`, fsyncs before returning, i.e. before the replies are sent.
+   */
+  flush(force = false): void {
+    const fd = this.fd;
+    if (fd === null) return;
+    if (this.bufLen !== 0) {
+      const data = Buffer.from(this.buf.length === 1 ? this.buf[0]! : this.buf.join(''), 'latin1');
+      try {
+        let off = 0;
+        while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
+      } catch (e) {
+        this.writeFailed(e as Error);
+        return;
+      }
+      this.buf = [];
+      this.bufLen = 0;
+      this.currentSize += data.length;
+      if (this.lastWriteStatus === 'err') {
+        this.server.log.warning('AOF write error looks solved, Redis can write again.');
+        this.lastWriteStatus = 'ok';
+      }
+    }
+    if (this.policy === 'always') {
+      if (this.fsyncOffset !== this.currentSize) {
+        try {
+          fs.fdatasyncSync(fd);
+        } catch (e) {
+          this.server.log.warning(`Can't persist append only file to disk: ${(e as Error).message}. Exiting...`);
+          process.exit(1);
+        }
+        this.fsyncOffset = this.currentSize;
+        this.lastFsync = Date.now();
+      }
+    } else if (this.policy === 'everysec' && (force || Date.now() - this.lastFsync >= 1000)) {
+      this.backgroundFsync();
+    }
+  }
+
+  /** aof_background_fsync: fdatasync through libuv's thread pool, never on the command path. */
+  private backgroundFsync(): void {
+    const fd = this.fd;
+    if (fd === null || this.fsyncOffset === this.currentSize) return;
+    if (this.fsyncInProgress) {
+      this.delayedFsync++;
+      return;
+    }
+    this.fsyncInProgress = true;
+    const upTo = this.currentSize;
+    this.lastFsync = Date.now();
+    fs.fdatasync(fd, (err) => {
+      this.fsyncInProgress = false;
+      if (err) {
+        this.server.log.warning(`Error writing to the AOF file: ${err.message}`);
+        this.lastWriteStatus = 'err';
+        return;
+      }
+      // Only when the file is still the same one (a rewrite may have switched it meanwhile).
+      if (this.fd === fd && upTo > this.fsyncOffset) this.fsyncOffset = upTo;
+    });
+  }
+
+  private writeFailed(e: Error): void {
+    this.server.log.warning(`Error writing to the AOF file: ${e.message}`);
+    this.lastWriteError = e.message;
+    if (this.policy === 'always') {
+      this.server.log.warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
+      process.exit(1);
+    }
+    // The buffer stays and is written again on the next flush; writes are refused meanwhile.
+    this.lastWriteStatus = 'err';
+  }
+
+  /** The once-a-second timer of everysec (and the retry of a failed write). */
+  startTimer(): void {
+    if (this.fsyncTimer !== null) return;
+    this.fsyncTimer = setInterval(() => this.flush(false), 250);
+    this.fsyncTimer.unref();
+  }
+
+  stopTimer(): void {
+    if (this.fsyncTimer !== null) clearInterval(this.fsyncTimer);
+    this.fsyncTimer = null;
+  }
+
+  /** Opens a file of the AOF directory for appending. */
+  openForAppend(name: string): number {
+    return fs.openSync(path.join(this.appendDir, name), fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o644);
+  }
+
+  /** Closes the current file after writing what is buffered and fsyncing it. */
+  closeCurrent(): void {
+    const fd = this.fd;
+    if (fd === null) return;
+    this.flush(true);
+    try {
+      fs.fsyncSync(fd);
+    } catch {
+      // Closing anyway: the data is in the page cache.
+    }
+    fs.closeSync(fd);
+    this.fd = null;
+  }
+
+  /** getNewIncrAofName: the next incremental file, added to `m`. */
+  newIncrName(m: Manifest): string {
+    const seq = ++m.currIncrSeq;
+    const name = `${this.fileName}.${seq}.incr.aof`;
+    m.incr.push({ name, seq, type: 'i' });
+    return name;
+  }
+
+  /** getNewBaseFileNameAndMarkPreAsHistory. */
+  newBaseName(m: Manifest, rdb: boolean): string {
+    if (m.base) m.history.unshift({ ...m.base, type: 'h' });
+    const seq = ++m.currBaseSeq;
+    const name = `${this.fileName}.${seq}.base.${rdb ? 'rdb' : 'aof'}`;
+    m.base = { name, seq, type: 'b' };
+    return name;
+  }
+
+  /** The dataset as the bytes of a base file: an RDB (aof-use-rdb-preamble yes) or commands. */
+  async baseFileContents(): Promise<{ data: Buffer; rdb: boolean }> {
+    if (this.server.config.bool('aof-use-rdb-preamble')) {
+      // Called synchronously from the rewrite's start, so its snapshot is the start's dataset.
+      const data = await encodeRdb(this.server);
+      return { data, rdb: true };
+    }
+    const out = new RespChunks();
+    rewriteDatasetAsCommands(this.server, out);
+    return { data: out.take(), rdb: false };
+  }
+
+  /**
+   * aofOpenIfNeededOnServerStart: with AOF on, a directory without files gets a base (of the
+   * empty dataset) and an incremental file; appends go to the last incremental file.
+   */
+  async openOnServerStart(): Promise<void> {
+    if (this.state !== 'on') return;
+    fs.mkdirSync(this.appendDir, { recursive: true });
+    const m = this.manifest;
+    const hadIncr = m.incr.length > 0;
+    if (m.base === null && !hadIncr) {
+      const { data, rdb } = await this.baseFileContents();
+      const name = this.newBaseName(m, rdb);
+      writeFileDurably(this.appendDir, name, `temp-rewriteaof-${process.pid}.aof`, data);
+      this.baseSize = data.length;
+      this.currentSize = data.length;
+      this.server.log.notice(`Creating AOF base file ${name} on server start`);
+    }
+    const last = hadIncr ? m.incr[m.incr.length - 1]!.name : this.newIncrName(m);
+    this.fd = this.openForAppend(last);
+    this.persistManifest();
+    if (!hadIncr) this.server.log.notice(`Creating AOF incr file ${last} on server start`);
+    this.fsyncOffset = this.currentSize;
+    this.lastFsync = Date.now();
+    this.startTimer();
+    this.deleteHistoryFiles();
+  }
+
+  /** aofDelHistoryFiles (unless aof-disable-auto-gc). */
+  deleteHistoryFiles(): void {
+    const m = this.manifest;
+    if (this.server.config.bool('aof-disable-auto-gc') || m.history.length === 0) return;
+    for (const f of m.history) {
+      this.server.log.notice(`Removing the history file ${f.name} in the background`);
+      fs.rm(path.join(this.appendDir, f.name), { force: true }, () => {});
+    }
+    m.history = [];
+    this.persistManifest();
+  }
+
+  /** Size of a file of the AOF directory (0 when missing). */
+  fileSize(name: string): number {
+    try {
+      return fs.statSync(path.join(this.appendDir, name)).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  syncDir(): void {
+    fsyncDir(this.appendDir);
+  }
+}
