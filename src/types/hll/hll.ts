@@ -1,5 +1,5 @@
 import '../../protocol/buffer-ext.js';
-import { hllPatLen, patIndex } from './murmur.js';
+import { hllPatLen } from './murmur.js';
 
 /**
  * Redis's HyperLogLog representation (hyperloglog.c), byte for byte, so GET returns what Redis
@@ -303,8 +303,13 @@ function promote(h: Hll, index: number, count: number): number {
 
 /** hllAdd: 1 when a register changed, 0 when not, -1 on a corrupt HLL. */
 export function hllAdd(h: Hll, ele: string, maxBytes: number): number {
-  const count = hllPatLen(ele);
-  const index = patIndex;
+  return hllAddPattern(h, hllPatLen(ele), maxBytes);
+}
+
+/** hllAdd of an element already hashed by hllPatLen (index * 64 + count). */
+export function hllAddPattern(h: Hll, pat: number, maxBytes: number): number {
+  const index = pat >> 6;
+  const count = pat & 63;
   const enc = h.b[4];
   if (enc === HLL_DENSE) return denseSet(h.b, index, count);
   if (enc === HLL_SPARSE) return sparseSet(h, index, count, maxBytes);

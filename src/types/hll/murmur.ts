@@ -12,34 +12,33 @@ const M_LO_1 = M_LO >>> 16;
 /** Redis's seed for the HyperLogLog hash. */
 export const HLL_HASH_SEED = 0xadc83b19;
 
-// Results of mulM and murmurHash64A, kept in module variables so no object is allocated per call.
-let rHi = 0;
-let rLo = 0;
+// mulM's result. A typed array, not two variables: a module variable holding a uint32 above
+// 2^30 is a heap number in V8, and each write would allocate one.
+const R = new Uint32Array(2);
 
 /** (hi:lo) * m mod 2^64, into rHi:rLo. */
 function mulM(hi: number, lo: number): void {
-  // lo * M_LO exactly, from 16-bit pieces (every partial sum stays below 2^53).
+  // The high half of lo * M_LO from 16-bit pieces (each partial product stays below 2^32);
+  // every other cross product only reaches the high half mod 2^32, which Math.imul gives.
   const a0 = lo & 0xffff;
   const a1 = lo >>> 16;
-  const mid = a0 * M_LO_1 + a1 * M_LO_0;
-  const low = a0 * M_LO_0 + (mid % 65536) * 65536;
-  const high = a1 * M_LO_1 + Math.floor(mid / 65536) + Math.floor(low / 4294967296);
-  rLo = low >>> 0;
-  // The cross products only reach the high half, where mod 2^32 is what Math.imul gives.
-  rHi = (high + Math.imul(lo, M_HI) + Math.imul(hi, M_LO)) >>> 0;
+  const p01 = a0 * M_LO_1;
+  const p10 = a1 * M_LO_0;
+  const carry = (((a0 * M_LO_0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff)) >>> 16;
+  const high = a1 * M_LO_1 + (p01 >>> 16) + (p10 >>> 16) + carry;
+  R[1] = Math.imul(lo, M_LO);
+  R[0] = high + Math.imul(lo, M_HI) + Math.imul(hi, M_LO);
 }
 
-/** The high half of the last murmurHash64A result. */
-export let hashHi = 0;
-/** The low half of the last murmurHash64A result. */
-export let hashLo = 0;
+/** The last murmurHash64A result: [high half, low half]. */
+export const HASH = new Uint32Array(2);
 
-/** MurmurHash64A of the bytes of s (one char per byte); the result is in hashHi:hashLo. */
+/** MurmurHash64A of the bytes of s (one char per byte); the result is in HASH. */
 export function murmurHash64A(s: string, seed: number): void {
   const len = s.length;
   mulM(0, len);
-  let hHi = rHi;
-  let hLo = (rLo ^ seed) >>> 0;
+  let hHi = R[0]!;
+  let hLo = (R[1]! ^ seed) >>> 0;
   const blocks = len - (len & 7);
   let i = 0;
   for (; i < blocks; i += 8) {
@@ -47,12 +46,12 @@ export function murmurHash64A(s: string, seed: number): void {
     const kHi = (s.charCodeAt(i + 4) | (s.charCodeAt(i + 5) << 8) | (s.charCodeAt(i + 6) << 16) | (s.charCodeAt(i + 7) << 24)) >>> 0;
     mulM(kHi, kLo);
     // k ^= k >> 47; k *= m
-    mulM(rHi, (rLo ^ (rHi >>> 15)) >>> 0);
-    hHi = (hHi ^ rHi) >>> 0;
-    hLo = (hLo ^ rLo) >>> 0;
+    mulM(R[0]!, (R[1]! ^ (R[0]! >>> 15)) >>> 0);
+    hHi = (hHi ^ R[0]!) >>> 0;
+    hLo = (hLo ^ R[1]!) >>> 0;
     mulM(hHi, hLo);
-    hHi = rHi;
-    hLo = rLo;
+    hHi = R[0]!;
+    hLo = R[1]!;
   }
   const rest = len & 7;
   if (rest) {
@@ -63,31 +62,31 @@ export function murmurHash64A(s: string, seed: number): void {
       else hLo = (hLo ^ (b << (j * 8))) >>> 0;
     }
     mulM(hHi, hLo);
-    hHi = rHi;
-    hLo = rLo;
+    hHi = R[0]!;
+    hLo = R[1]!;
   }
   // h ^= h >> r; h *= m; h ^= h >> r
   hLo = (hLo ^ (hHi >>> 15)) >>> 0;
   mulM(hHi, hLo);
-  hashHi = rHi;
-  hashLo = (rLo ^ (rHi >>> 15)) >>> 0;
+  HASH[0] = R[0]!;
+  HASH[1] = R[1]! ^ (R[0]! >>> 15);
 }
 
-/** Register index of the last hllPatLen call. */
-export let patIndex = 0;
 
 /**
- * hllPatLen: hashes the element; the low 14 bits pick the register (patIndex), and the answer is
- * 1 + the number of zero bits above them before the first 1 (at most 51: bit 50 of the shifted
- * hash is forced on).
+ * hllPatLen: hashes the element; the low 14 bits pick the register, and the count is 1 + the
+ * number of zero bits above them before the first 1 (at most 51: bit 50 of the shifted hash is
+ * forced on). Answers index * 64 + count, one small integer.
  */
 export function hllPatLen(s: string): number {
   murmurHash64A(s, HLL_HASH_SEED);
-  patIndex = hashLo & 0x3fff;
+  const hashHi = HASH[0]!;
+  const hashLo = HASH[1]!;
+  const index = hashLo & 0x3fff;
   const lo = ((hashLo >>> 14) | (hashHi << 18)) >>> 0;
-  if (lo !== 0) return 1 + ctz32(lo);
+  if (lo !== 0) return index * 64 + 1 + ctz32(lo);
   const hi = (hashHi >>> 14) | (1 << 18);
-  return 33 + ctz32(hi);
+  return index * 64 + 33 + ctz32(hi);
 }
 
 function ctz32(x: number): number {
