@@ -20,6 +20,9 @@ export function latin1(u8: Uint8Array, start = 0, end = u8.length): string {
 
 /** luaL_error with a message already formatted: the caller's position, then the text. */
 export function luaError(L: LuaState, msg: string): never {
+  // Room for the message: fengari has no EXTRA_STACK slack, and a push past the frame's top
+  // corrupts the stack that error recovery restores.
+  lua.lua_checkstack(L, 5);
   lauxlib.luaL_where(L, 1);
   lua.lua_pushstring(L, bytes(msg));
   lua.lua_concat(L, 2);
@@ -27,6 +30,7 @@ export function luaError(L: LuaState, msg: string): never {
 }
 
 export function argError(L: LuaState, arg: number, msg: string): never {
+  lua.lua_checkstack(L, 5);
   return lauxlib.luaL_argerror(L, arg, bytes(msg));
 }
 
