@@ -40,7 +40,8 @@ export function parseDumpPayload(p: Buffer, limits: LoadLimits): Value | null {
     const v = readValue(r, type, limits);
     return v;
   } catch (e) {
-    if (e instanceof RdbFormatError) return null;
+    // Whatever a malformed payload makes the decoder trip on, RESTORE answers "Bad data format".
+    if (e instanceof RdbFormatError || e instanceof RangeError) return null;
     throw e;
   }
 }

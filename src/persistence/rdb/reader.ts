@@ -84,12 +84,10 @@ export function readString(r: ByteReader): string {
 /** A blob (ziplist, listpack, intset) as a reader of its own, reporting offsets inside the file. */
 function readBlob(r: ByteReader): ByteReader {
   const at = r.pos;
+  const encoded = r.pos < r.end && r.buf[r.pos]! >> 6 === F.LEN_ENCVAL;
   const b = readStringBytes(r);
-  // A blob sliced from the file keeps the file's offsets; a decompressed one reports where it began.
-  if (b.buffer === r.buf.buffer && b.byteOffset >= r.buf.byteOffset) {
-    const start = b.byteOffset - r.buf.byteOffset;
-    return new ByteReader(r.buf, start, start + b.length, r.base);
-  }
+  // A plain blob is read in place and keeps the file's offsets; a decompressed one reports where it began.
+  if (!encoded) return new ByteReader(r.buf, r.pos - b.length, r.pos, r.base);
   return new ByteReader(b, 0, b.length, r.base + at);
 }
 

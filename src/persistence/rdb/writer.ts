@@ -128,18 +128,21 @@ export const customTypes = new Map<string, CustomValueCodec>();
 
 const QUICKLIST_LEVELS = [4096, 8192, 16384, 32768, 65536];
 const SIZE_SAFETY_LIMIT = 8192;
+/** SIZE_ESTIMATE_OVERHEAD: the bytes an entry may add beyond its own length. */
+const SIZE_ESTIMATE_OVERHEAD = 8;
 
-/** 7.0's _quicklistNodeAllowInsert: whether one more element of `sz` bytes joins the node. */
+/**
+ * 7.0's _quicklistNodeAllowInsert / quicklistNodeExceedsLimit: whether one more element of `sz`
+ * bytes joins a node of `nodeBytes` bytes and `nodeCount` entries.
+ */
 function nodeAllowsInsert(nodeBytes: number, nodeCount: number, sz: number, fill: number): boolean {
-  let overhead = sz < 254 ? 1 : 5;
-  overhead += sz < 64 ? 1 : sz < 16384 ? 2 : 5;
-  const newSz = nodeBytes + sz + overhead;
+  const newSz = nodeBytes + sz + SIZE_ESTIMATE_OVERHEAD;
   if (fill < 0) {
-    const limit = QUICKLIST_LEVELS[-fill - 1];
-    if (limit !== undefined && newSz <= limit) return true;
+    const level = Math.min(-fill - 1, QUICKLIST_LEVELS.length - 1);
+    return newSz <= QUICKLIST_LEVELS[level]!;
   }
   if (newSz > SIZE_SAFETY_LIMIT) return false;
-  return nodeCount < fill;
+  return nodeCount + 1 <= (fill === 0 ? 1 : fill);
 }
 
 /** rdbSaveObject: the value's bytes after its type byte. */
