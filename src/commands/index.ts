@@ -20,6 +20,7 @@ import { geoCommands } from '../types/geo/commands.js';
 import { persistenceCommands } from '../persistence/commands.js';
 import { aofCommands } from '../persistence/aof/commands.js';
 import { scriptingCommands } from '../scripting/commands.js';
+import { functionCommands } from '../scripting/function-commands.js';
 import { aclCommands } from '../acl/commands.js';
 
 /** Every command Nodis implements, by family. */
@@ -45,5 +46,6 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...persistenceCommands,
   ...aofCommands,
   ...scriptingCommands,
+  ...functionCommands,
   ...aclCommands,
 ];
