@@ -132,7 +132,7 @@ test(`BITFIELD on every type and overflow mode at the edges of its range (seed $
       const t = (signed ? 'i' : 'u') + bits;
       const max = signed ? 2n ** BigInt(bits - 1) - 1n : 2n ** BigInt(bits) - 1n;
       const min = signed ? -max - 1n : 0n;
-      const near = [max, max - 1n, min, min + 1n, 0n, -1n, 1n].map(String);
+      const near = [max, max - 1n, min, min + 1n, 0n, -1n, 1n, 9223372036854775807n, -9223372036854775808n, -max * 2n - 3n].map(String);
       const off = Math.floor(rnd() * 20);
       for (const mode of ['WRAP', 'SAT', 'FAIL']) {
         for (const v of near) {

@@ -138,26 +138,36 @@ export const BFOVERFLOW_SAT = 1;
 export const BFOVERFLOW_FAIL = 2;
 
 /**
- * checkUnsignedBitfieldOverflow / checkSignedBitfieldOverflow with exact arithmetic: the value
- * to store for value + incr in a `bits` wide field, or null when the overflow type is FAIL and the
- * sum does not fit. `changed` is not decided here. Unsigned SET of a negative number is value
- * 2^64 + n, as C's conversion makes it: an overflow (SAT stores the maximum).
+ * checkSignedBitfieldOverflow / checkUnsignedBitfieldOverflow: the value to store for value +
+ * incr in a `bits` wide field, or null when the overflow type is FAIL and it does not fit. The
+ * checks are Redis's, with its int64 wrap-arounds: a signed SET of a value far below the
+ * minimum compares against an overflowed "max - value" and saturates to the maximum, as in Redis.
+ * An unsigned SET passes its value as C's uint64_t conversion makes it (2^64 + n for n < 0).
  */
 export function bitfieldSum(value: bigint, incr: bigint, bits: number, signed: boolean, owtype: number): bigint | null {
-  const sum = value + incr;
+  let overflow: number;
   let max: bigint;
   let min: bigint;
   if (signed) {
-    max = (1n << BigInt(bits - 1)) - 1n;
+    max = bits === 64 ? 0x7fffffffffffffffn : (1n << BigInt(bits - 1)) - 1n;
     min = -max - 1n;
+    const maxincr = BigInt.asIntN(64, max - value);
+    const minincr = BigInt.asIntN(64, min - value);
+    if (value > max || (bits !== 64 && incr > maxincr) || (value >= 0n && incr > 0n && incr > maxincr)) overflow = 1;
+    else if (value < min || (bits !== 64 && incr < minincr) || (value < 0n && incr < 0n && incr < minincr)) overflow = -1;
+    else return value + incr;
   } else {
     max = (1n << BigInt(bits)) - 1n;
     min = 0n;
+    const maxincr = BigInt.asIntN(64, max - value);
+    const minincr = BigInt.asIntN(64, -value);
+    if (value > max || (incr > 0n && incr > maxincr)) overflow = 1;
+    else if (incr < 0n && incr < minincr) overflow = -1;
+    else return value + incr;
   }
-  if (sum >= min && sum <= max) return sum;
   if (owtype === BFOVERFLOW_FAIL) return null;
-  if (owtype === BFOVERFLOW_SAT) return sum > max ? max : min;
-  return signed ? BigInt.asIntN(bits, sum) : BigInt.asUintN(bits, sum);
+  if (owtype === BFOVERFLOW_SAT) return overflow > 0 ? max : min;
+  return signed ? BigInt.asIntN(bits, value + incr) : BigInt.asUintN(bits, value + incr);
 }
 
 export const BITOP_AND = 0;
