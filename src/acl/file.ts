@@ -70,7 +70,11 @@ export function loadAclFile(state: AclState, filename: string, current: Client |
     }
     for (const rule of merged) {
       const err = u.apply(rule.replace(/^[\t\r\n]+|[\t\r\n]+$/g, ''), pubsub);
-      if (err !== null) errors += `${filename}:${linenum}: ${ruleErrorText(err)}. `;
+      if (err !== null) {
+        // 7.0.15 reports a line's first bad rule only.
+        errors += `${filename}:${linenum}: ${ruleErrorText(err)}. `;
+        break;
+      }
     }
   }
   if (errors !== '') return errors + 'WARNING: ACL errors detected, no change to the previously active ACL rules was performed';
