@@ -1,9 +1,11 @@
 /**
  * Redis 7.0's geohash_helper.c: the search shapes, the choice of the nine cells that cover a
  * search (centre + 8 neighbours, with the edge adjustments), and the haversine distance with
- * Redis's constants. Operation order follows the C code, so the doubles are the same; sin, cos
- * and asin are V8's (fdlibm), which may differ from glibc's in the last bit.
+ * Redis's constants. Operation order follows the C code, so the doubles are the same. sin, cos
+ * and asin are correctly rounded (trig.ts), as glibc's are for all but about 0.1% of arguments;
+ * there the last bit of a distance can differ from Redis's.
  */
+import { asinCR, cosCR, sinCR } from './trig.js';
 import {
   WGS84_LAT_RANGE,
   WGS84_LONG_RANGE,
@@ -80,8 +82,8 @@ export function boundingBox(shape: GeoShape): [number, number, number, number] {
   const height = shape.conversion * (shape.type === 'circle' ? shape.radius : shape.height / 2);
   const width = shape.conversion * (shape.type === 'circle' ? shape.radius : shape.width / 2);
   const latDelta = radDeg(height / EARTH_RADIUS_IN_METERS);
-  const longDeltaTop = radDeg(width / EARTH_RADIUS_IN_METERS / Math.cos(degRad(latitude + latDelta)));
-  const longDeltaBottom = radDeg(width / EARTH_RADIUS_IN_METERS / Math.cos(degRad(latitude - latDelta)));
+  const longDeltaTop = radDeg(width / EARTH_RADIUS_IN_METERS / cosCR(degRad(latitude + latDelta)));
+  const longDeltaBottom = radDeg(width / EARTH_RADIUS_IN_METERS / cosCR(degRad(latitude - latDelta)));
   const southern = latitude < 0;
   return [
     southern ? longitude - longDeltaBottom : longitude - longDeltaTop,
@@ -155,13 +157,13 @@ function latDistance(lat1d: number, lat2d: number): number {
 export function geoDistance(lon1d: number, lat1d: number, lon2d: number, lat2d: number): number {
   const lon1r = degRad(lon1d);
   const lon2r = degRad(lon2d);
-  const v = Math.sin((lon2r - lon1r) / 2);
+  const v = sinCR((lon2r - lon1r) / 2);
   if (v === 0.0) return latDistance(lat1d, lat2d);
   const lat1r = degRad(lat1d);
   const lat2r = degRad(lat2d);
-  const u = Math.sin((lat2r - lat1r) / 2);
-  const a = u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v;
-  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+  const u = sinCR((lat2r - lat1r) / 2);
+  const a = u * u + cosCR(lat1r) * cosCR(lat2r) * v * v;
+  return 2.0 * EARTH_RADIUS_IN_METERS * asinCR(Math.sqrt(a));
 }
 
 /**
