@@ -54,6 +54,12 @@ export function monitorCommand(c: Client): void {
 
 /** Arguments shown as "(redacted)", as redactClientCommandArgument marks them. */
 function redacted(cmd: Command, argv: readonly string[]): Set<number> | null {
+  // ACL SETUSER hides the user name and every rule (passwords among them).
+  if (cmd.fullName === 'acl|setuser') {
+    const out = new Set<number>();
+    for (let j = 2; j < argv.length; j++) out.add(j);
+    return out;
+  }
   if (cmd.fullName === 'auth') {
     if (argv.length > 3) return null;
     return argv.length === 2 ? new Set([1]) : new Set([1, 2]);
