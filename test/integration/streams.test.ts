@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startNodis, startRedis, haveRedisServer, type RunningRedis } from '../helpers/servers.js';
 import type { Server } from '../../src/index.js';
+import { useNodisAndRedis, skipRedis, type Cmd } from '../helpers/compare.js';
 
 /**
  * Streams through real clients: blocked XREAD / XREADGROUP readers on several connections (wake-up
@@ -204,4 +205,29 @@ test('what stream commands propagate (AOF and replicas)', async () => {
     server.propagation.listeners.splice(server.propagation.listeners.indexOf(listener), 1);
     await main.config('SET', 'stream-node-max-entries', '100');
   }
+});
+
+const env = useNodisAndRedis();
+
+/** Every stream command once or more, errors included, for INFO's hit/miss and dirty counters. */
+const COUNTER_SCRIPT: Cmd[] = [
+  ['XADD', 's', '1', 'a', '1'], ['XADD', 's', '2', 'a', '1'], ['XADD', 's', '3', 'b', '2'], ['XADD', 'nokey', 'NOMKSTREAM', '1', 'a', '1'],
+  ['XADD', 's', 'MAXLEN', '2', '4', 'a', '1'], ['XTRIM', 's', 'MAXLEN', '1'], ['XTRIM', 'nokey', 'MAXLEN', '1'], ['XADD', 's', '5', 'a', '1'],
+  ['XLEN', 's'], ['XLEN', 'nokey'], ['XRANGE', 's', '-', '+'], ['XRANGE', 'nokey', '-', '+'], ['XREVRANGE', 's', '+', '-'],
+  ['XDEL', 's', '4'], ['XDEL', 'nokey', '1'], ['XSETID', 's', '9'], ['XSETID', 'nokey', '9'],
+  ['XGROUP', 'CREATE', 's', 'g', '0'], ['XGROUP', 'CREATE', 'm', 'g', '$', 'MKSTREAM'], ['XGROUP', 'CREATECONSUMER', 's', 'g', 'c0'],
+  ['XREAD', 'STREAMS', 's', 'nokey', '0', '0'], ['XREAD', 'STREAMS', 'nokey', '$'],
+  ['XREADGROUP', 'GROUP', 'g', 'c1', 'STREAMS', 's', '>'], ['XREADGROUP', 'GROUP', 'g', 'c1', 'STREAMS', 's', '0'],
+  ['XREADGROUP', 'GROUP', 'g', 'c1', 'STREAMS', 's', '>'], ['XREADGROUP', 'GROUP', 'g', 'c2', 'NOACK', 'STREAMS', 's', '>'],
+  ['XPENDING', 's', 'g'], ['XPENDING', 's', 'g', '-', '+', '10'], ['XPENDING', 'nokey', 'g'],
+  ['XCLAIM', 's', 'g', 'c3', '0', '4', '5'], ['XCLAIM', 's', 'g', 'c3', '0', '1', 'LASTID', '9'], ['XAUTOCLAIM', 's', 'g', 'c4', '0', '0'],
+  ['XACK', 's', 'g', '5', '9'], ['XACK', 'nokey', 'g', '1'], ['XINFO', 'STREAM', 's'], ['XINFO', 'GROUPS', 's'], ['XINFO', 'CONSUMERS', 's', 'g'],
+  ['XINFO', 'STREAM', 'nokey'], ['XGROUP', 'SETID', 's', 'g', '0'], ['XGROUP', 'DELCONSUMER', 's', 'g', 'c1'], ['XGROUP', 'DESTROY', 's', 'g'],
+];
+
+test('stream commands count keyspace hits, misses and changes as redis-server does', { skip: skipRedis }, async () => {
+  await env.reset();
+  const { nodis, redis } = await env.counters(COUNTER_SCRIPT);
+  assert.deepEqual(nodis.hitsAndMisses, redis.hitsAndMisses);
+  assert.equal(nodis.dirty, redis.dirty);
 });
