@@ -241,10 +241,10 @@ export class Aof {
   }
 
   /** The dataset as the bytes of a base file: an RDB (aof-use-rdb-preamble yes) or commands. */
-  async baseFileContents(): Promise<{ data: Buffer; rdb: boolean }> {
+  baseFileContents(): { data: Buffer; rdb: boolean } {
     if (this.server.config.bool('aof-use-rdb-preamble')) {
-      // Called synchronously from the rewrite's start, so its snapshot is the start's dataset.
-      const data = await encodeRdb(this.server);
+      // Synchronous: the snapshot is the dataset at the rewrite's start.
+      const data = encodeRdb(this.server, { aofBase: true });
       return { data, rdb: true };
     }
     const out = new RespChunks();
@@ -262,7 +262,7 @@ export class Aof {
     const m = this.manifest;
     const hadIncr = m.incr.length > 0;
     if (m.base === null && !hadIncr) {
-      const { data, rdb } = await this.baseFileContents();
+      const { data, rdb } = this.baseFileContents();
       const name = this.newBaseName(m, rdb);
       writeFileDurably(this.appendDir, name, `temp-rewriteaof-${process.pid}.aof`, data);
       this.baseSize = data.length;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Aof } from './aof.js';
 import { Client } from '../../server/client.js';
-import { loadRdb } from '../rdb/index.js';
+import { RdbLoader } from '../rdb/index.js';
 import type { Command } from '../../commands/table.js';
 
 /**
@@ -60,16 +60,18 @@ async function loadSingleFile(aof: Aof, name: string): Promise<LoadResult> {
   let pos = 0;
   if (data.length >= 5 && data.latin1Slice(0, 5) === 'REDIS') {
     server.log.notice('Reading RDB base file on AOF loading...');
-    let consumed: unknown;
     try {
-      consumed = await loadRdb(server, data, name);
+      // Keys already expired are kept: the commands that follow may still touch them.
+      const loader = new RdbLoader(server, data, name, { aofPreamble: true });
+      loader.step();
+      pos = loader.position;
     } catch (e) {
+      server.log.warning(`${(e as Error).message}`);
       server.log.warning(`Error reading the RDB base file ${name}, AOF loading aborted`);
       throw new AofLoadError((e as Error).message);
     }
-    // An RDB preamble followed by commands (an old-style appendonly.aof) needs the RDB's length.
-    if (typeof consumed !== 'number' || consumed >= data.length) return 'ok';
-    pos = consumed;
+    // An RDB preamble followed by commands (an old-style appendonly.aof) goes on with the tail.
+    if (pos >= data.length) return 'ok';
     server.log.notice('Reading the remaining AOF tail...');
   }
   const fake = new Client(FAKE_CLIENT_ID, server, null);
@@ -187,7 +189,7 @@ function upgradeOldAof(aof: Aof): void {
   m.currBaseSeq = 1;
   aof.persistManifest();
   fs.renameSync(path.join(aof.dir, aof.fileName), path.join(aof.appendDir, aof.fileName));
-  aof.server.log.notice(`Successfully migrated an old-style AOF into the AOF directory and converted the ${aof.fileName} as a BASE AOF`);
+  aof.server.log.notice(`Successfully migrated an old-style AOF file (${aof.fileName}) into the AOF directory (${aof.server.config.get('appenddirname')}).`);
 }
 
 /** loadAppendOnlyFiles: false when there is nothing to load. Throws AofLoadError to stop start-up. */

@@ -26,7 +26,7 @@ export function startRewrite(aof: Aof): boolean {
   const gen = (generations.get(aof) ?? 0) + 1;
   generations.set(aof, gen);
   let newIncr: string | null = null;
-  let pending;
+  let snapshot: { data: Buffer; rdb: boolean };
   try {
     fs.mkdirSync(aof.appendDir, { recursive: true });
     // openNewIncrAofForAppend: with AOF on, the next incremental file joins the manifest now;
@@ -48,7 +48,7 @@ export function startRewrite(aof: Aof): boolean {
       server.log.notice(`Creating AOF incr file ${newIncr} on background rewrite`);
     }
     // The point-in-time view: taken now, before any other command runs.
-    pending = aof.baseFileContents();
+    snapshot = aof.baseFileContents();
   } catch (e) {
     server.log.warning(`Can't rewrite append only file in background: ${(e as Error).message}`);
     aof.rewrite.lastStatus = 'err';
@@ -60,8 +60,9 @@ export function startRewrite(aof: Aof): boolean {
   aof.rewrite.startedAt = Date.now();
   server.log.notice(`Background append only file rewriting started by pid ${process.pid}`);
   const tmp = path.join(aof.dir, `temp-rewriteaof-bg-${process.pid}.aof`);
-  void pending
-    .then(({ data, rdb }) => writeTemp(tmp, data).then(() => ({ size: data.length, rdb })))
+  const { data, rdb } = snapshot;
+  void writeTemp(tmp, data)
+    .then(() => ({ size: data.length, rdb }))
     .then(
       ({ size, rdb }) => {
         if (generations.get(aof) !== gen) {
