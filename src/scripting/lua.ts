@@ -106,6 +106,9 @@ module.exports.lua_rawset `,
   { file: 'ldebug.js', from: 'ar.what = to_luastring("J", true);', to: 'ar.what = to_luastring("C", true);' },
   // 5.1's error() adds the position to a number message too ("user_script:1: 12").
   { file: 'lbaselib.js', from: 'if (lua_type(L, 1) === LUA_TSTRING && level > 0) {', to: 'if (lua_isstring(L, 1) && level > 0) {' },
+  // Hex numerals: 5.1 reads them with strtoul (0x100000000 is 4294967296), fengari wrapped them at 32 bits.
+  { file: 'lobject.js', from: '            a = (a * 16 + luaO_hexavalue(s[i]))|0;', to: '            a = a * 16 + luaO_hexavalue(s[i]);' },
+  { file: 'lobject.js', from: '            n: (neg ? -a : a)|0,', to: '            n: Math.abs(a) > 2147483647 ? (neg ? -a : a) : (neg ? -a : a)|0,' },
   {
     file: 'lstrlib.js',
     from: "                case 'd': case 'i':\n                case 'o': case 'u': case 'x': case 'X': {\n                    let n = luaL_checkinteger(L, arg);",
