@@ -316,10 +316,9 @@ export function hllAddPattern(h: Hll, pat: number, maxBytes: number): number {
   return -1;
 }
 
-/** hllSet for PFMERGE's write-back: raise one register in either encoding. */
-export function hllSetRegister(h: Hll, index: number, count: number, maxBytes: number): void {
-  if (h.b[4] === HLL_DENSE) denseSet(h.b, index, count);
-  else sparseSet(h, index, count, maxBytes);
+/** Raises one register in either encoding (PFMERGE's write-back): 1 if it changed, -1 if corrupt. */
+export function hllSetRegister(h: Hll, index: number, count: number, maxBytes: number): number {
+  return h.b[4] === HLL_DENSE ? denseSet(h.b, index, count) : sparseSet(h, index, count, maxBytes);
 }
 
 // ---- counting ----
