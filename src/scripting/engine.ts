@@ -322,6 +322,8 @@ export class LuaEngine {
     const co = this.thread();
     const req = run.request;
     lua.lua_settop(co, 0);
+    // A killed run left the hook on every line.
+    lua.lua_sethook(co, this.hook, lua.LUA_MASKCOUNT, HOOK_COUNT);
     lua.lua_pushjsfunction(co, runner);
     lua.lua_getfield(co, lua.LUA_REGISTRYINDEX, '__redis__err__handler');
     lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, req.ref);

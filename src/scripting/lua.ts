@@ -20,6 +20,9 @@ import type { LauxlibApi, LuaApi, LuaLibOpeners, LuaString } from './fengari.js'
  * - Redis's readonly tables (its Lua has lua_enablereadonlytable): writes through the VM, rawset
  *   and setmetatable on a protected table raise "Attempt to modify a readonly table".
  * - string.format's integer conversions truncate a float as 5.1 does ('%d' of 3.7 is "3").
+ * - Runtime type errors are worded as in 5.1 ("attempt to call global 'f' (a nil value)").
+ * - Syntax errors quote tokens as 5.1 does ("near '<eof>'").
+ * - A fengari bug: hooks stopped for good after an error caught by pcall inside a coroutine.
  * - JS functions report themselves as 5.1 C functions to the debug API (what "C", source "=[C]"),
  *   and error() adds the position to a number message, as 5.1 does.
  * Each patch names the exact text it replaces; a fengari whose source no longer matches fails
@@ -100,6 +103,28 @@ module.exports.lua_rawset `,
     file: 'lua.js',
     from: 'module.exports.lua_yield ',
     to: 'module.exports.lua_enablereadonlytable = lapi.lua_enablereadonlytable;\nmodule.exports.lua_isreadonlytable = lapi.lua_isreadonlytable;\nmodule.exports.lua_yield ',
+  },
+  // fengari's setoah() only ever clears CIST_OAH, so after an error caught by a yieldable pcall
+  // in a coroutine, recover() turned hooks off for good (no more BUSY or SCRIPT KILL).
+  {
+    file: 'lapi.js',
+    from: 'ci.callstatus &= ~lstate.CIST_OAH | L.allowhook;',
+    to: 'ci.callstatus = (ci.callstatus & ~lstate.CIST_OAH) | (L.allowhook ? lstate.CIST_OAH : 0);',
+  },
+  // 5.1 quotes every token in syntax errors ("near '<eof>'"); 5.3 leaves <eof>, <name>, ... bare.
+  { file: 'llex.js', from: 'if (token < TK_EOS)  /* fixed format', to: 'if (token >= FIRST_RESERVED)  /* 5.1: always quoted' },
+  // 5.1's wording: "attempt to index local 'x' (a nil value)", not 5.3's "attempt to index a nil value (local 'x')".
+  {
+    file: 'ldebug.js',
+    from: '    luaG_runerror(L, to_luastring("attempt to %s a %s value%s", true), op, t, varinfo(L, o));',
+    to: `    let ci = L.ci, kind = null;
+    if (ci.callstatus & lstate.CIST_LUA) {
+        kind = getupvalname(L, ci, o);
+        let stkid = isinstack(L, ci, o);
+        if (!kind && stkid) kind = getobjname(ci.func.value.p, currentpc(ci), stkid - ci.l_base);
+    }
+    if (kind) luaG_runerror(L, to_luastring("attempt to %s %s '%s' (a %s value)", true), op, kind.funcname, kind.name, t);
+    luaG_runerror(L, to_luastring("attempt to %s a %s value", true), op, t);`,
   },
   // JS functions are what Lua 5.1 calls C functions: Redis's error handler looks for what == "C".
   { file: 'ldebug.js', from: 'ar.source = to_luastring("=[JS]", true);', to: 'ar.source = to_luastring("=[C]", true);' },

@@ -156,18 +156,16 @@ const pcallDone: LuaKFunction = (L, status) => {
 };
 const luaPcall: LuaJsFunction = (L) => {
   const argc = lua.lua_gettop(L);
-  if (argc < 1) return lauxlib_argerror_value(L);
+  if (argc < 1) {
+    // Redis's luaRedisPcall does not check for a function: with none it answers false.
+    lua.lua_pushboolean(L, false);
+    return 1;
+  }
   lua.lua_pushboolean(L, true);
   lua.lua_insert(L, 1);
   const status = lua.lua_pcallk(L, argc - 1, lua.LUA_MULTRET, 0, 0, pcallDone);
   return pcallDone(L, status, 0);
 };
-
-/** pcall() without arguments: Lua's own "bad argument #1 to 'pcall' (value expected)". */
-function lauxlib_argerror_value(L: LuaState): never {
-  lua.lua_pushstring(L, toLuaString("bad argument #1 to 'pcall' (value expected)"));
-  return lua.lua_error(L);
-}
 
 function setFn(L: LuaState, name: string, f: LuaJsFunction): void {
   lua.lua_pushjsfunction(L, f);
