@@ -104,16 +104,22 @@ const TWO32 = 4294967296;
 const TWO63 = 9223372036854775808;
 const TWO64 = 18446744073709551616;
 
+/** The two 32-bit halves of the last scoreToUint64 (out parameters: no allocation per point). */
+let HI = 0;
+let LO = 0;
+
 /**
  * The hash as uint64_t from a double score ((uint64_t)score as x86-64 gcc code computes it), as
- * two 32-bit halves. Geo scores are integers below 2^54; other values (a plain sorted set's
- * scores) take the slow path: negative ones wrap, beyond 2^64 and NaN give C's indefinite value.
+ * two 32-bit halves in HI and LO. Geo scores are integers below 2^54; other values (a plain
+ * sorted set's scores) take the slow path: negative ones wrap, beyond 2^64 and NaN give C's
+ * indefinite value.
  */
-function scoreToUint64Halves(score: number): [number, number] {
+function scoreToUint64(score: number): void {
   if (score >= 0 && score < TWO64) {
     const t = Math.trunc(score);
-    const hi = Math.floor(t / TWO32);
-    return [hi, t - hi * TWO32];
+    HI = Math.floor(t / TWO32);
+    LO = t - HI * TWO32;
+    return;
   }
   let v: bigint;
   if (score >= TWO64 || !(score > -TWO63)) {
@@ -122,7 +128,8 @@ function scoreToUint64Halves(score: number): [number, number] {
   } else {
     v = BigInt(Math.trunc(score)) & M64;
   }
-  return [Number(v >> 32n), Number(v & 0xffffffffn)];
+  HI = Number(v >> 32n);
+  LO = Number(v & 0xffffffffn);
 }
 
 /**
@@ -130,9 +137,9 @@ function scoreToUint64Halves(score: number): [number, number] {
  * deinterleave64: latitude from the even bits, longitude from the odd ones.
  */
 export function decodeScoreArea(score: number, area: GeoHashArea): void {
-  const [hi, lo] = scoreToUint64Halves(score);
-  const ilato = (compactEven32(hi) * 65536 + compactEven32(lo)) >>> 0;
-  const ilono = (compactEven32(hi >>> 1) * 65536 + compactEven32(lo >>> 1)) >>> 0;
+  scoreToUint64(score);
+  const ilato = (compactEven32(HI) * 65536 + compactEven32(LO)) >>> 0;
+  const ilono = (compactEven32(HI >>> 1) * 65536 + compactEven32(LO >>> 1)) >>> 0;
   fillArea(ilato, ilono, GEO_STEP_MAX, WGS84_LONG_RANGE, WGS84_LAT_RANGE, area);
 }
 

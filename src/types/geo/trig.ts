@@ -3,7 +3,7 @@
  * distance. Redis calls glibc's, which are correctly rounded for all but about 0.1% of
  * arguments; V8's Math.sin/cos/asin (fdlibm) are off by one ulp for several percent, which shows
  * in STOREDIST scores (printed to 17 digits) and, rarely, in "%.4f" distances. The work is done
- * in double-double arithmetic (about 104 bits), then rounded once.
+ * in double-double arithmetic (about 70 to 104 bits), then rounded once.
  */
 
 /** A double-double: the unevaluated sum hi + lo with |lo| <= ulp(hi) / 2. */
@@ -101,8 +101,9 @@ function add(ah: number, al: number, bh: number, bl: number): number {
 }
 
 /**
- * The series for |r| <= pi/4: the small high-order terms in plain doubles (their rounding is
- * far below the result's last bit), the first eight in double-double.
+ * The series for |r| <= pi/4: the high-order terms (r^8/8! and smaller, below 2^-18 of the
+ * result) in plain doubles, so their rounding stays near 2^-71 of the result, the first four in
+ * double-double: the result then rounds correctly unless it lies within 2^-18 ulp of a midpoint.
  */
 function kernel(rh: number, rl: number, o: 0 | 1): number {
   const hiC = COEF_HI[o];
@@ -113,10 +114,10 @@ function kernel(rh: number, rl: number, o: 0 | 1): number {
   sl = sl - (t0 - sh);
   sh = t0;
   let tail = hiC[13]!;
-  for (let j = 12; j >= 8; j--) tail = tail * sh + hiC[j]!;
+  for (let j = 12; j >= 4; j--) tail = tail * sh + hiC[j]!;
   let ah = tail;
   let al = 0;
-  for (let j = 7; j >= 0; j--) {
+  for (let j = 3; j >= 0; j--) {
     const ph = prod(ah, sh);
     const pl = LO + (ah * sl + al * sh);
     ah = add(ph, pl, hiC[j]!, loC[j]!);
