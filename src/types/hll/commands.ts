@@ -14,17 +14,19 @@ import {
   cacheValid,
   cachedCardinality,
   cardinalityBytes,
+  denseAddToString,
   denseRegisters,
   estimate,
   hllAdd,
-  hllCount,
+  hllCountString,
   hllCreate,
   hllEncoding,
   hllFromString,
-  hllMerge,
+  hllMergeString,
   hllSetRegister,
   hllToString,
   invalidateCache,
+  isDenseString,
   isHllString,
   rawHistogram,
   sparseDecode,
@@ -75,6 +77,17 @@ function pfadd(c: Client, argv: string[]): void {
     if (s === null) return;
     // dbUnshareStringValue: the value is raw from now on, changed or not.
     db.table.setFlags(slot, STR_RAW);
+    if (isDenseString(s)) {
+      // The common case of a big HLL: read in place, copied only when a register rises.
+      const r = denseAddToString(s, argv, 2);
+      if (r.updated) {
+        db.replaceValue(slot, r.value, STR_RAW);
+        c.server.notify(NOTIFY.string, 'pfadd', key, db.id);
+        c.server.dirty += r.updated;
+      }
+      c.reply.int(r.updated ? 1 : 0);
+      return;
+    }
     h = hllFromString(s);
   }
   const maxBytes = maxSparseBytes(c);
@@ -111,7 +124,7 @@ function pfcount(c: Client, argv: string[]): void {
       if (v === undefined) continue;
       const s = hllStringOrReply(c, v);
       if (s === null) return;
-      if (!hllMerge(max, hllFromString(s))) {
+      if (!hllMergeString(max, s)) {
         c.reply.error(HLL_ERR.invalid);
         return;
       }
@@ -135,7 +148,7 @@ function pfcount(c: Client, argv: string[]): void {
     c.reply.int(cachedCardinality(s));
     return;
   }
-  const card = hllCount(hllFromString(s));
+  const card = hllCountString(s);
   if (card === null) {
     c.reply.error(HLL_ERR.invalid);
     return;
@@ -158,9 +171,8 @@ function pfmerge(c: Client, argv: string[]): void {
     if (v === undefined) continue;
     const s = hllStringOrReply(c, v);
     if (s === null) return;
-    const h = hllFromString(s);
-    if (hllEncoding(h) === HLL_DENSE) useDense = true;
-    if (!hllMerge(max, h)) {
+    if (isDenseString(s)) useDense = true;
+    if (!hllMergeString(max, s)) {
       c.reply.error(HLL_ERR.invalid);
       return;
     }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { HASH, hllPatLen, murmurHash64A } from './murmur.js';
+import { HASH, hllPatLen, hllPatLenU64, murmurHash64A } from './murmur.js';
 import { HLL_REGISTERS, type Hll, cachedCardinality, cardinalityBytes, denseRegisters, estimate, hllCount, hllCreate, hllFromString, hllMerge, hllSetRegister, hllToString, isHllString, sparseDecode, sparseToDense } from './hll.js';
 
 const hex = (): string => HASH[0]!.toString(16).padStart(8, '0') + HASH[1]!.toString(16).padStart(8, '0');
@@ -14,6 +14,13 @@ test('MurmurHash64A gives the C implementation results (seed 0xadc83b19)', () =>
   assert.equal(hex(), 'ef9765d958480b2a');
   murmurHash64A('e2-xyzzy838', 0xadc83b19);
   assert.equal(hex(), '6fd9e4c2b4802999');
+});
+
+test('hllPatLenU64 hashes the 8 bytes of a uint64 as hllPatLen hashes them as a string', () => {
+  for (const [hi, lo] of [[0, 0], [1, 2], [0xffffffff, 0xfffffffe], [0xdeadbeef, 0x12345678]] as const) {
+    const s = String.fromCharCode(lo & 255, (lo >>> 8) & 255, (lo >>> 16) & 255, lo >>> 24, hi & 255, (hi >>> 8) & 255, (hi >>> 16) & 255, hi >>> 24);
+    assert.equal(hllPatLenU64(hi, lo), hllPatLen(s));
+  }
 });
 
 test('hllPatLen packs a register index and a run length of 1..51', () => {

@@ -1,6 +1,6 @@
 import type { Client } from '../../server/client.js';
 import { HLL_DENSE_SIZE, HLL_HDR_SIZE, HLL_REGISTERS, HLL_SPARSE, type Hll, denseGet, denseSetRegister, hllAddPattern, hllCount, hllCreate } from './hll.js';
-import { hllPatLen } from './murmur.js';
+import { hllPatLenU64 } from './murmur.js';
 
 const HLL_TEST_CYCLES = 1000;
 
@@ -37,11 +37,8 @@ export function pfselftest(c: Client): void {
   const seedHi = Math.floor(Math.random() * 4294967296);
   let checkpoint = 1;
   for (let j = 1; j <= 10000000; j++) {
-    // The element is the 8 bytes of the uint64 j ^ seed, little endian.
-    const lo = (j ^ seedLo) >>> 0;
-    const ele = String.fromCharCode(lo & 255, (lo >>> 8) & 255, (lo >>> 16) & 255, lo >>> 24, seedHi & 255, (seedHi >>> 8) & 255, (seedHi >>> 16) & 255, seedHi >>> 24);
-    // Hashed once for both HLLs.
-    const pat = hllPatLen(ele);
+    // The element is the 8 bytes of the uint64 j ^ seed, hashed once for both HLLs.
+    const pat = hllPatLenU64(seedHi, (j ^ seedLo) >>> 0);
     hllAddPattern(dense, pat, maxBytes);
     hllAddPattern(sparse, pat, maxBytes);
     if (j !== checkpoint) continue;
