@@ -48,7 +48,7 @@ export function installAcl(server: Server): void {
     if (d === null) return null;
     // Redis has made it the client's last command when the log takes the client's info.
     c.lastCommand = cmd;
-    state.logDenial(c, d, c.multi !== null ? 'multi' : 'toplevel', cmd, argv);
+    state.logDenial(c, d, c.inScript ? 'lua' : c.multi !== null ? 'multi' : 'toplevel', cmd, argv);
     return noPermText(d, cmd);
   };
   state.onUsersChanged = () => state.refreshGate(gate);
@@ -81,21 +81,31 @@ export function installAcl(server: Server): void {
 
 /**
  * The ACL check of a command called from a script (redis.call / redis.pcall), for the scripting
- * module: null when allowed, else the error the call raises (scriptVerifyACL's texts); the
- * refusal is logged with context "lua".
+ * module: null when allowed, else scriptVerifyACL's text (without an error code: the script's
+ * error path adds "ERR"). `c` runs the command (its user is the caller's); the refusal is logged
+ * with context "lua" and the caller's client info, as Redis logs server.script_caller.
  */
-export function aclCheckCommand(c: Client, cmd: Command, argv: string[]): string | null {
+export function aclCheckCommand(c: Client, cmd: Command, argv: string[], caller: Client = c): string | null {
   if (c.server.aclGate === null) return null;
   const state = aclOf(c.server);
   const u = state.userOf(c);
   if (u.allowsAll) return null;
   const d = state.check(u, cmd, argv);
   if (d === null) return null;
-  state.logDenial(c, d, 'lua', cmd, argv);
-  if (d.reason === DENIED_CMD) return "ERR The user executing the script can't run this command or subcommand";
-  if (d.reason === DENIED_KEY) return "ERR The user executing the script can't access at least one of the keys mentioned in the command";
-  if (d.reason === DENIED_CHANNEL) return "ERR The user executing the script can't publish to the channel mentioned in the command";
-  return 'ERR The user executing the script is lacking the permissions for the command';
+  const object = d.reason === DENIED_CMD ? cmd.fullName : (argv[d.idx] ?? '');
+  state.addLog(caller, d.reason, 'lua', object, u.name);
+  if (d.reason === DENIED_CMD) return "The user executing the script can't run this command or subcommand";
+  if (d.reason === DENIED_KEY) return "The user executing the script can't access at least one of the keys mentioned in the command arguments";
+  if (d.reason === DENIED_CHANNEL) return "The user executing the script can't publish to the channel mentioned in the command";
+  return 'The user executing the script is lacking the permissions for the command';
+}
+
+/** redis.acl_check_cmd: whether the client's user may run the call; nothing is logged. */
+export function aclAllows(c: Client, cmd: Command, argv: string[]): boolean {
+  if (c.server.aclGate === null) return true;
+  const state = aclOf(c.server);
+  const u = state.userOf(c);
+  return u.allowsAll || state.check(u, cmd, argv) === null;
 }
 
 /**
