@@ -14,24 +14,21 @@ import {
   cacheValid,
   cachedCardinality,
   cardinalityBytes,
-  denseAddToString,
   denseRegisters,
   estimate,
   hllAdd,
-  hllCountString,
   hllCreate,
   hllEncoding,
   hllFromString,
-  hllMergeString,
   hllSetRegister,
   hllToString,
   invalidateCache,
-  isDenseString,
   isHllString,
   rawHistogram,
   sparseDecode,
   sparseToDense,
 } from './hll.js';
+import { denseAddToString, hllCountString, hllMergeString, isDenseString } from './dense-string.js';
 import { pfselftest } from './selftest.js';
 
 /** The HyperLogLog commands' error texts (hyperloglog.c). */
