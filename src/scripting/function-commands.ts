@@ -278,6 +278,8 @@ function functionStats(c: Client): void {
 
 /** fcallCommandGeneric. */
 function fcall(c: Client, argv: string[], readOnly: boolean): void {
+  // Like EVAL, FCALL propagates the commands it runs (effects replication), never itself.
+  c.preventPropagation = true;
   const fe = functionsEngine(c.server);
   const fi = fe.ctx.functions.get(argv[1]!.toLowerCase());
   if (fi === undefined) {
