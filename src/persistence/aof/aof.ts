@@ -52,6 +52,8 @@ export class Aof {
   readonly rewrite: RewriteStats = { inProgress: false, scheduled: false, startedAt: 0, lastTimeSec: -1, lastStatus: 'ok', count: 0, consecutiveFailures: 0 };
   private fsyncTimer: NodeJS.Timeout | null = null;
   policy: string;
+  /** The propagation listener, registered only while AOF is on (so commands skip the work when off). */
+  private readonly listener = (ops: readonly PropagatedOp[]) => this.feed(ops);
 
   constructor(readonly server: Server) {
     this.state = server.config.bool('appendonly') ? 'on' : 'off';
@@ -192,14 +194,19 @@ export class Aof {
     this.lastWriteStatus = 'err';
   }
 
-  /** The once-a-second timer of everysec (and the retry of a failed write). */
-  startTimer(): void {
+  /** Listens to propagation and starts the timer of everysec (which also retries a failed write). */
+  startAppending(): void {
+    const ls = this.server.propagation.listeners;
+    if (!ls.includes(this.listener)) ls.push(this.listener);
     if (this.fsyncTimer !== null) return;
     this.fsyncTimer = setInterval(() => this.flush(false), 250);
     this.fsyncTimer.unref();
   }
 
-  stopTimer(): void {
+  stopAppending(): void {
+    const ls = this.server.propagation.listeners;
+    const i = ls.indexOf(this.listener);
+    if (i >= 0) ls.splice(i, 1);
     if (this.fsyncTimer !== null) clearInterval(this.fsyncTimer);
     this.fsyncTimer = null;
   }
@@ -275,7 +282,7 @@ export class Aof {
     if (!hadIncr) this.server.log.notice(`Creating AOF incr file ${last} on server start`);
     this.fsyncOffset = this.currentSize;
     this.lastFsync = Date.now();
-    this.startTimer();
+    this.startAppending();
     this.deleteHistoryFiles();
   }
 

@@ -23,7 +23,6 @@ export function aofOf(server: Server): Aof | undefined {
 export function installAof(server: Server): void {
   const aof = new Aof(server);
   instances.set(server, aof);
-  server.propagation.listeners.push((ops) => aof.feed(ops));
   // beforeSleep's flushAppendOnlyFile: what a batch wrote is in the file before its replies leave.
   server.beforeReplyHooks.push(() => {
     if (aof.fd !== null && (aof.bufferLength !== 0 || (aof.policy === 'always' && aof.fsyncOffset !== aof.currentSize))) aof.flush();

@@ -102,7 +102,7 @@ function failRewrite(aof: Aof, why: string): void {
     aof.closeCurrent();
     fs.rm(path.join(aof.appendDir, tempIncrName(aof)), { force: true }, () => {});
     aof.state = 'off';
-    aof.stopTimer();
+    aof.stopAppending();
   }
 }
 
@@ -173,7 +173,7 @@ export function stopAppendOnly(aof: Aof): void {
   const wasWaiting = aof.state === 'wait_rewrite';
   aof.state = 'off';
   aof.rewrite.scheduled = false;
-  aof.stopTimer();
+  aof.stopAppending();
   if (aof.rewrite.inProgress) {
     // killAppendOnlyChild: the running rewrite's result is dropped.
     generations.set(aof, (generations.get(aof) ?? 0) + 1);
@@ -204,6 +204,6 @@ export function startAppendOnly(aof: Aof, inExec: boolean): boolean {
     }
   }
   aof.lastFsync = Date.now();
-  aof.startTimer();
+  aof.startAppending();
   return true;
 }
