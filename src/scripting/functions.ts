@@ -430,3 +430,9 @@ export function functionsEngine(server: Server): FunctionsEngine {
 export function hasFunctionsEngine(server: Server): boolean {
   return engines.has(server);
 }
+
+/** INFO memory's number_of_functions (FCALL-able names) and number_of_libraries. */
+export function functionsCounts(server: Server): { functions: number; libraries: number } {
+  const fe = engines.get(server);
+  return fe === undefined ? { functions: 0, libraries: 0 } : { functions: fe.ctx.functions.size, libraries: fe.ctx.libraries.size };
+}
