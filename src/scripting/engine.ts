@@ -3,7 +3,7 @@ import { Client } from '../server/client.js';
 import type { LuaHook, LuaJsFunction, LuaKFunction, LuaState } from './fengari.js';
 import { fromLuaString, lua, lauxlib, toLuaString } from './lua.js';
 import { writeErrorTable, writeLuaValue } from './convert.js';
-import { openLua51Environment, protectGlobals } from './sandbox.js';
+import { SCRIPT_THREAD_KEY, openLua51Environment, protectGlobals } from './sandbox.js';
 import { registerRedisApi } from './redis-api.js';
 import { openRedisLibraries } from './lib/index.js';
 import { performEvictions } from '../server/evict.js';
@@ -96,6 +96,8 @@ export class ScriptRun {
   async = false;
   /** When the current slice started. */
   resumedAt = 0;
+  /** The count hook is the one that yielded. */
+  hookYielded = false;
 
   constructor(
     readonly engine: LuaEngine,
@@ -312,7 +314,7 @@ export class LuaEngine {
     if (this.co === null) {
       this.co = lua.lua_newthread(this.L);
       // Keep the thread referenced so it is not collected while in use.
-      lua.lua_setfield(this.L, lua.LUA_REGISTRYINDEX, `__nodis_thread_${this.id}`);
+      lua.lua_setfield(this.L, lua.LUA_REGISTRYINDEX, SCRIPT_THREAD_KEY);
       lua.lua_sethook(this.co, this.hook, lua.LUA_MASKCOUNT, HOOK_COUNT);
     }
     return this.co;
@@ -351,7 +353,15 @@ export class LuaEngine {
     const co = this.co!;
     run.resumedAt = performance.now();
     const status = lua.lua_resume(co, this.L, nargs);
+    if (status === lua.LUA_YIELD && !run.hookYielded) {
+      // Only the hook yields this thread (coroutine.yield refuses to): never leave a script half-run.
+      this.co = null;
+      run.request.caller.reply.error('ERR attempt to yield across metamethod/C-call boundary');
+      this.cleanup(run);
+      return;
+    }
     if (status === lua.LUA_YIELD) {
+      run.hookYielded = false;
       if (!run.async) {
         run.async = true;
         run.request.caller.scriptPending = true;
@@ -439,7 +449,10 @@ export class LuaEngine {
       );
       this.server.busyGate = busyGate(run);
     }
-    if (run.timedOut && L === this.co && now - run.resumedAt >= YIELD_SLICE_MS && lua.lua_isyieldable(L)) lua.lua_yield(L, 0);
+    if (run.timedOut && L === this.co && now - run.resumedAt >= YIELD_SLICE_MS && lua.lua_isyieldable(L)) {
+      run.hookYielded = true;
+      lua.lua_yield(L, 0);
+    }
   };
 }
 

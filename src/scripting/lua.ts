@@ -22,6 +22,8 @@ import type { LauxlibApi, LuaApi, LuaLibOpeners, LuaString } from './fengari.js'
  * - string.format's integer conversions truncate a float as 5.1 does ('%d' of 3.7 is "3").
  * - Runtime type errors are worded as in 5.1 ("attempt to call global 'f' (a nil value)").
  * - Syntax errors quote tokens as 5.1 does ("near '<eof>'").
+ * - string.format's %e/%f/%g follow C's printf; string.rep has no separator; 5.3's operators
+ *   (//, &, |, ~, <<, >>) are syntax errors.
  * - A fengari bug: hooks stopped for good after an error caught by pcall inside a coroutine.
  * - JS functions report themselves as 5.1 C functions to the debug API (what "C", source "=[C]"),
  *   and error() adds the position to a number message, as 5.1 does.
@@ -53,6 +55,55 @@ export function formatNumberG(n: number, prec: number): string {
   let f = n.toFixed(prec - 1 - x);
   if (f.includes('.')) f = f.replace(/\.?0+$/, '');
   return f;
+}
+
+/**
+ * C's printf for one %e/%E/%f/%F/%g/%G conversion with its flags, width and precision
+ * (string.format's float conversions; fengari's sprintf-js differs: "1e+20" vs "100000000000000000000").
+ */
+export function formatCDouble(spec: string, n: number): string {
+  const m = /^%([-+ #0]*)(\d*)(?:\.(\d*))?([eEfFgG])$/.exec(spec);
+  if (m === null) return String(n);
+  const flags = m[1]!;
+  const width = m[2] ? parseInt(m[2], 10) : 0;
+  const prec = m[3] === undefined ? 6 : m[3] === '' ? 0 : parseInt(m[3], 10);
+  const conv = m[4]!;
+  const lower = conv.toLowerCase();
+  const neg = n < 0 || Object.is(n, -0) || n !== n;
+  const a = Math.abs(n);
+  const alt = flags.includes('#');
+  const expo = (x: number, p: number): string => {
+    const e = x.toExponential(p);
+    const at = e.indexOf('e');
+    const exp = parseInt(e.slice(at + 1), 10);
+    let mant = e.slice(0, at);
+    if (alt && p === 0) mant += '.';
+    return mant + 'e' + (exp < 0 ? '-' : '+') + (Math.abs(exp) < 10 ? '0' : '') + Math.abs(exp);
+  };
+  const fixed = (x: number, p: number): string => {
+    let s = x < 1e21 ? x.toFixed(p) : BigInt(x).toString() + (p > 0 ? '.' + '0'.repeat(p) : '');
+    if (alt && p === 0) s += '.';
+    return s;
+  };
+  let body: string;
+  if (a !== a) body = 'nan';
+  else if (a === Infinity) body = 'inf';
+  else if (lower === 'f') body = fixed(a, prec);
+  else if (lower === 'e') body = expo(a, prec);
+  else {
+    const p = prec === 0 ? 1 : prec;
+    const x = a === 0 ? 0 : parseInt(a.toExponential(p - 1).split('e')[1]!, 10);
+    body = p > x && x >= -4 ? fixed(a, p - 1 - x) : expo(a, p - 1);
+    if (!alt) body = body.replace(/\.?0+(e|$)/, (_m, tail: string) => tail).replace(/^(\d+)\.(e|$)/, '$1$2');
+    if (!alt && body.includes('.') && !body.includes('e')) body = body.replace(/\.?0+$/, '');
+  }
+  if (conv !== lower) body = body.toUpperCase();
+  const sign = neg ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '';
+  const len = sign.length + body.length;
+  if (width <= len) return sign + body;
+  if (flags.includes('-')) return sign + body + ' '.repeat(width - len);
+  if (flags.includes('0') && a === a && a !== Infinity) return sign + '0'.repeat(width - len) + body;
+  return ' '.repeat(width - len) + sign + body;
 }
 
 interface Patch {
@@ -126,6 +177,12 @@ module.exports.lua_rawset `,
     if (kind) luaG_runerror(L, to_luastring("attempt to %s %s '%s' (a %s value)", true), op, kind.funcname, kind.name, t);
     luaG_runerror(L, to_luastring("attempt to %s a %s value", true), op, t);`,
   },
+  // 5.1 parses "a b" as an assignment missing its '=' ("'=' expected near 'b'"), 5.3 says "syntax error".
+  {
+    file: 'lparser.js',
+    from: '        check_condition(ls, v.v.k === expkind.VCALL, to_luastring("syntax error", true));',
+    to: '        if (v.v.k !== expkind.VCALL) error_expected(ls, 61 /* = */);',
+  },
   // JS functions are what Lua 5.1 calls C functions: Redis's error handler looks for what == "C".
   { file: 'ldebug.js', from: 'ar.source = to_luastring("=[JS]", true);', to: 'ar.source = to_luastring("=[C]", true);' },
   { file: 'ldebug.js', from: 'ar.what = to_luastring("J", true);', to: 'ar.what = to_luastring("C", true);' },
@@ -134,6 +191,19 @@ module.exports.lua_rawset `,
   // Hex numerals: 5.1 reads them with strtoul (0x100000000 is 4294967296), fengari wrapped them at 32 bits.
   { file: 'lobject.js', from: '            a = (a * 16 + luaO_hexavalue(s[i]))|0;', to: '            a = a * 16 + luaO_hexavalue(s[i]);' },
   { file: 'lobject.js', from: '            n: (neg ? -a : a)|0,', to: '            n: Math.abs(a) > 2147483647 ? (neg ? -a : a) : (neg ? -a : a)|0,' },
+  {
+    file: 'lstrlib.js',
+    from: "                case 'g': case 'G': {\n                    let n = luaL_checknumber(L, arg);\n                    addlenmod(form, to_luastring(LUA_INTEGER_FRMLEN, true));\n                    luaL_addstring(b, to_luastring(sprintf(String.fromCharCode(...form), n)));",
+    to: "                case 'g': case 'G': {\n                    let n = luaL_checknumber(L, arg);\n                    luaL_addstring(b, to_luastring(require('nodis:cformat')(String.fromCharCode(...form), n)));",
+  },
+  // 5.1's string.rep has no separator argument.
+  { file: 'lstrlib.js', from: 'let sep = luaL_optstring(L, 3, "");', to: 'let sep = new Uint8Array(0);' },
+  // 5.3's operators (//, &, |, ~, <<, >>) are syntax errors in 5.1: the lexer and parser stop knowing them.
+  { file: 'llex.js', from: 'if (check_next1(ls, 47 /* (\'/\').charCodeAt(0) */)) return TK_IDIV;', to: 'if (false) return TK_IDIV;' },
+  { file: 'llex.js', from: 'else if (check_next1(ls, 60 /* (\'<\').charCodeAt(0) */)) return TK_SHL;', to: '' },
+  { file: 'llex.js', from: 'else if (check_next1(ls, 62 /* (\'>\').charCodeAt(0) */)) return TK_SHR;', to: '' },
+  { file: 'lparser.js', from: "case 126 /* ('~').charCodeAt(0) */: return OPR_BNOT;", to: '' },
+  { file: 'lparser.js', from: "case R.TK_IDIV:   return OPR_IDIV;\n        case 38 /* ('&').charCodeAt(0) */: return OPR_BAND;\n        case 124 /* ('|').charCodeAt(0) */: return OPR_BOR;\n        case 126 /* ('~').charCodeAt(0) */: return OPR_BXOR;\n        case R.TK_SHL:    return OPR_SHL;\n        case R.TK_SHR:    return OPR_SHR;", to: '' },
   {
     file: 'lstrlib.js',
     from: "                case 'd': case 'i':\n                case 'o': case 'u': case 'x': case 'X': {\n                    let n = luaL_checkinteger(L, arg);",
@@ -150,6 +220,7 @@ function loadPatchedFengari(): Map<string, LoadedModule> {
   const cache = new Map<string, LoadedModule>();
   const virtual: Record<string, unknown> = {
     'nodis:number2str': (n: number) => formatNumberG(n, 14),
+    'nodis:cformat': formatCDouble,
   };
   const load = (file: string): Record<string, unknown> => {
     const hit = cache.get(file);

@@ -28,21 +28,10 @@ const DROP_FIELDS: readonly (readonly [string, string])[] = [
 
 /** 5.1 library functions written in Lua over the 5.3 ones (run once at state creation). */
 const LUA51_COMPAT = `
-local table, string, math, type, error, pairs, select, tostring, load, next = table, string, math, type, error, pairs, select, tostring, load, next
+local table, string, math, type, error, pairs = table, string, math, type, error, pairs
 local floor = math.floor
 unpack = table.unpack
-loadstring = function(s, chunkname)
-  if type(s) ~= 'string' and type(s) ~= 'number' then
-    error("bad argument #1 to 'loadstring' (string expected, got " .. (s == nil and 'no value' or type(s)) .. ")", 2)
-  end
-  return load(s, chunkname or s, 't')
-end
-_G.load = function(f, chunkname)
-  if type(f) ~= 'function' then
-    error("bad argument #1 to 'load' (function expected, got " .. (f == nil and 'no value' or type(f)) .. ")", 2)
-  end
-  return load(f, chunkname or '=(load)', 't')
-end
+math.atan2 = math.atan
 math.pow = function(x, y) return x ^ y end
 math.mod = math.fmod
 math.log10 = function(x) return math.log(x, 10) end
@@ -58,7 +47,6 @@ math.cosh = function(x) return (math.exp(x) + math.exp(-x)) / 2 end
 math.sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end
 math.tanh = function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
 table.getn = function(t) return #t end
-table.setn = function() error("'setn' is obsolete", 2) end
 table.maxn = function(t)
   local max = 0
   for k in pairs(t) do
@@ -80,6 +68,60 @@ table.foreachi = function(t, f)
 end
 string.gfind = string.gmatch
 `;
+
+/** Registry key of the coroutine scripts run in (the engine's), which scripts see as the main thread. */
+export const SCRIPT_THREAD_KEY = '__nodis_script_thread';
+
+/** Whether L is the thread the script itself runs in (5.1's main thread, from the script's view). */
+function isScriptMainThread(L: LuaState): boolean {
+  const top = lua.lua_gettop(L);
+  lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, SCRIPT_THREAD_KEY);
+  const isMain = lua.lua_pushthread(L);
+  const same = isMain || lua.lua_rawequal(L, -1, -2);
+  lua.lua_settop(L, top);
+  return same;
+}
+
+/** 5.1's coroutine.running: nil in the main thread, else the thread alone. */
+const coroutineRunning: LuaJsFunction = (L) => {
+  if (isScriptMainThread(L)) lua.lua_pushnil(L);
+  else lua.lua_pushthread(L);
+  return 1;
+};
+
+/** coroutine.yield outside a coroutine fails as in Redis (its script is not one). */
+const coroutineYield: LuaJsFunction = (L) => {
+  if (isScriptMainThread(L)) {
+    lua.lua_pushstring(L, 'attempt to yield across metamethod/C-call boundary');
+    return lua.lua_error(L);
+  }
+  return lua.lua_yield(L, lua.lua_gettop(L));
+};
+
+/** 5.1's loadstring(s [, chunkname]): a chunk from a string, or nil and the message. */
+const loadstring: LuaJsFunction = (L) => {
+  const s = lauxlib.luaL_checklstring(L, 1);
+  const name = lauxlib.luaL_optstring(L, 2, s);
+  if (lauxlib.luaL_loadbuffer(L, s, null, name ?? s) === lua.LUA_OK) return 1;
+  lua.lua_pushnil(L);
+  lua.lua_insert(L, -2);
+  return 2;
+};
+
+/** 5.1's load(func [, chunkname]): only a reader function (5.3's load, an upvalue, does the work). */
+const load51: LuaJsFunction = (L) => {
+  lauxlib.luaL_checktype(L, 1, lua.LUA_TFUNCTION);
+  const name = lauxlib.luaL_optstring(L, 2, '=(load)');
+  lua.lua_settop(L, 1);
+  lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
+  lua.lua_insert(L, 1);
+  lua.lua_pushstring(L, name ?? '=(load)');
+  lua.lua_pushstring(L, 't');
+  lua.lua_call(L, 3, lua.LUA_MULTRET);
+  return lua.lua_gettop(L);
+};
+
+const tableSetn: LuaJsFunction = (L) => lauxlib.luaL_error(L, toLuaString("'setn' is obsolete"));
 
 /** collectgarbage/gcinfo: fengari leaves memory to the JS collector, so there is nothing to count or run. */
 const collectgarbage: LuaJsFunction = (L) => {
@@ -168,6 +210,21 @@ export function openLua51Environment(L: LuaState): void {
   lua.lua_setglobal(L, 'collectgarbage');
   lua.lua_pushjsfunction(L, gcinfo);
   lua.lua_setglobal(L, 'gcinfo');
+  lua.lua_pushjsfunction(L, loadstring);
+  lua.lua_setglobal(L, 'loadstring');
+  lua.lua_getglobal(L, 'load');
+  lua.lua_pushjsclosure(L, load51, 1);
+  lua.lua_setglobal(L, 'load');
+  lua.lua_getglobal(L, 'table');
+  lua.lua_pushjsfunction(L, tableSetn);
+  lua.lua_setfield(L, -2, 'setn');
+  lua.lua_pop(L, 1);
+  lua.lua_getglobal(L, 'coroutine');
+  lua.lua_pushjsfunction(L, coroutineRunning);
+  lua.lua_setfield(L, -2, 'running');
+  lua.lua_pushjsfunction(L, coroutineYield);
+  lua.lua_setfield(L, -2, 'yield');
+  lua.lua_pop(L, 1);
   const rng = new Rand48();
   lua.lua_getglobal(L, 'math');
   lua.lua_pushjsfunction(L, mathRandom(rng));
