@@ -30,6 +30,23 @@ function fatalConfig(e: ConfigFileError): never {
   process.exit(1);
 }
 
+/** The save a signal's shutdown makes first; false when it failed and the server must stay up. */
+function saveBeforeSignalExit(server: Server, flags: string): boolean {
+  const words = flags.split(' ');
+  const wantSave = words.includes('save') || (server.config.get('save') !== '' && !words.includes('nosave'));
+  if (!wantSave || server.saveHook === null) return true;
+  server.log.notice('Saving the final RDB snapshot before exiting.');
+  try {
+    server.saveHook();
+    return true;
+  } catch (e) {
+    server.log.warning(`Error saving the DB: ${(e as Error).message}`);
+    if (words.includes('force')) return true;
+    server.log.warning("Error trying to save the DB, can't exit.");
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   // Like Redis, only the first argument is looked at for these.
@@ -72,17 +89,23 @@ async function main(): Promise<void> {
   }
   // Signals are handled from here on, so one arriving while we bind still exits cleanly.
   let stopping = false;
-  const shutdown = async (why: string): Promise<void> => {
+  const shutdown = async (why: string, signalConfig?: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     server.log.warning(`${why} scheduling shutdown...`);
+    // prepareForShutdown for a signal: save first when save points are set (or shutdown-on-sig*
+    // says save); a failed save keeps the server running unless that setting says force.
+    if (signalConfig !== undefined && !saveBeforeSignalExit(server, config.get(signalConfig))) {
+      stopping = false;
+      return;
+    }
     await server.shutdown();
     server.log.warning('Nodis is now ready to exit, bye bye...');
     process.exit(0);
   };
   server.onShutdown = () => void shutdown('User requested shutdown...');
-  process.on('SIGTERM', () => void shutdown('Received SIGTERM'));
-  process.on('SIGINT', () => void shutdown('Received SIGINT'));
+  process.on('SIGTERM', () => void shutdown('Received SIGTERM', 'shutdown-on-sigterm'));
+  process.on('SIGINT', () => void shutdown('Received SIGINT', 'shutdown-on-sigint'));
   try {
     await server.listen();
   } catch (e) {

@@ -4,8 +4,10 @@
  * per byte would be far too slow for whole files.
  */
 
-const TABLE_LO = new Uint32Array(256);
-const TABLE_HI = new Uint32Array(256);
+// Int32 tables and `| 0` keep the loop in 32-bit integer registers (uint32 values above 2^31
+// would turn into doubles and slow the per-byte loop several times over).
+const TABLE_LO = new Int32Array(256);
+const TABLE_HI = new Int32Array(256);
 // The polynomial bit-reversed, for the reflected (LSB-first) algorithm.
 const POLY_LO = 0xac4bc9b5;
 const POLY_HI = 0x95ac9329;
@@ -32,15 +34,15 @@ export class Crc64 {
   private hi = 0;
 
   update(buf: Uint8Array, start = 0, end = buf.length): void {
-    let lo = this.lo;
-    let hi = this.hi;
+    let lo = this.lo | 0;
+    let hi = this.hi | 0;
     for (let i = start; i < end; i++) {
       const t = (lo ^ buf[i]!) & 0xff;
-      lo = (TABLE_LO[t]! ^ ((lo >>> 8) | (hi << 24))) >>> 0;
-      hi = (TABLE_HI[t]! ^ (hi >>> 8)) >>> 0;
+      lo = TABLE_LO[t]! ^ ((lo >>> 8) | (hi << 24));
+      hi = TABLE_HI[t]! ^ (hi >>> 8);
     }
-    this.lo = lo;
-    this.hi = hi;
+    this.lo = lo >>> 0;
+    this.hi = hi >>> 0;
   }
 
   /** The checksum as Redis stores it (memrev64ifbe: little-endian). */

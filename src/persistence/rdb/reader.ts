@@ -77,6 +77,12 @@ export function readStringBytes(r: ByteReader): Buffer {
 }
 
 export function readString(r: ByteReader): string {
+  // The common case, a plain string, without the intermediate Buffer.
+  const first = r.pos < r.end ? r.buf[r.pos]! : 0;
+  if (first >> 6 === F.LEN_6BIT) {
+    r.pos++;
+    return r.latin1(first & 0x3f);
+  }
   const b = readStringBytes(r);
   return b.latin1Slice(0, b.length);
 }
