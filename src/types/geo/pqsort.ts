@@ -39,7 +39,21 @@ function insertionSort<T>(arr: T[], a: number, n: number, cmp: Cmp<T>): void {
   }
 }
 
-function pqsortRange<T>(arr: T[], a: number, n: number, cmp: Cmp<T>, lrange: number, rrange: number): void {
+/**
+ * _pqsort. Its recursion into the left part becomes a stack of pending parts: the parts are
+ * disjoint, so the order they are sorted in does not change the result, and a deep recursion
+ * cannot overflow V8's stack.
+ */
+function pqsortRange<T>(arr: T[], a0: number, n0: number, cmp: Cmp<T>, lrange: number, rrange: number): void {
+  const pending: number[] = [a0, n0];
+  while (pending.length) {
+    const n1 = pending.pop()!;
+    const a1 = pending.pop()!;
+    partition(arr, a1, n1, cmp, lrange, rrange, pending);
+  }
+}
+
+function partition<T>(arr: T[], a: number, n: number, cmp: Cmp<T>, lrange: number, rrange: number, pending: number[]): void {
   for (;;) {
     if (n < 7) {
       insertionSort(arr, a, n, cmp);
@@ -92,7 +106,7 @@ function pqsortRange<T>(arr: T[], a: number, n: number, cmp: Cmp<T>, lrange: num
     if ((r = pb - pa) > 1) {
       const l = a;
       const rr = a + r - 1;
-      if (!((lrange < l && rrange < l) || (lrange > rr && rrange > rr))) pqsortRange(arr, a, r, cmp, lrange, rrange);
+      if (!((lrange < l && rrange < l) || (lrange > rr && rrange > rr))) pending.push(a, r);
     }
     if ((r = pd - pc) > 1) {
       a = pn - r;
