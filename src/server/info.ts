@@ -5,6 +5,7 @@ import type { Server } from './server.js';
 import { NODIS_VERSION } from './version.js';
 import { loadingInfoLines, rdbInfoLines } from '../persistence/index.js';
 import { aofInfoFields } from '../persistence/aof/index.js';
+import { functionsCounts } from '../scripting/functions.js';
 
 /**
  * INFO, as Redis 7.0's genRedisInfoString: the same sections, field names and order. Values are
@@ -183,8 +184,8 @@ function memorySection(server: Server, out: Lines): void {
     'used_memory_lua_human:32.00K',
     'used_memory_scripts_eval:0',
     'number_of_cached_scripts:0',
-    'number_of_functions:0',
-    'number_of_libraries:0',
+    `number_of_functions:${functionsCounts(server).functions}`,
+    `number_of_libraries:${functionsCounts(server).libraries}`,
     'used_memory_vm_functions:32768',
     'used_memory_vm_total:65536',
     'used_memory_vm_total_human:64.00K',
