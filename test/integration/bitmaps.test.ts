@@ -204,16 +204,19 @@ test('BITFIELD propagates only when it changed the value', async () => {
   }
 });
 
-test('SETBIT on a 1 MB bitmap copies it once, not per bit read', async (t) => {
-  // Not a timing assertion: the figure is reported for the record.
-  await env.nodis.setbit('big', 8 * 1024 * 1024 - 1, 1);
-  const n = 200;
-  const start = process.hrtime.bigint();
-  const p = env.nodis.pipeline();
-  for (let i = 0; i < n; i++) p.setbit('big', i * 4099, 1);
-  await p.exec();
-  const us = Number(process.hrtime.bigint() - start) / 1000 / n;
-  t.diagnostic(`SETBIT on a 1 MB value: ${us.toFixed(1)} us per command (round trip included)`);
-  assert.equal(await env.nodis.bitcount('big'), n + 1);
+test('SETBIT on a 1 MB bitmap: its cost is reported beside Redis\'s, not asserted', async (t) => {
+  // Strings are immutable: each SETBIT on a large value copies it. The figure is for the record.
+  const measure = async (client: Redis): Promise<number> => {
+    await client.setbit('big', 8 * 1024 * 1024 - 1, 1);
+    const start = process.hrtime.bigint();
+    const p = client.pipeline();
+    for (let i = 0; i < 200; i++) p.setbit('big', i * 4099, 1);
+    await p.exec();
+    return Number(process.hrtime.bigint() - start) / 1000 / 200;
+  };
+  const nodisUs = await measure(env.nodis);
+  const redisUs = skipRedis ? NaN : await measure(env.redis!);
+  t.diagnostic(`SETBIT on a 1 MB value, pipelined: nodis ${nodisUs.toFixed(1)} us, redis ${redisUs.toFixed(1)} us per command`);
+  assert.equal(await env.nodis.bitcount('big'), 201);
   assert.equal(await env.nodis.strlen('big'), 1024 * 1024);
 });
