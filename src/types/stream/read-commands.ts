@@ -4,6 +4,7 @@ import { ERR, cstr } from '../../errors.js';
 import { isOpt } from '../../commands/args.js';
 import { lookupKey, lookupRead, LOOKUP_NONOTIFY, LOOKUP_NOSTATS } from '../../keyspace/lookup.js';
 import { parseInteger } from '../../protocol/number-format.js';
+import { Reply } from '../../protocol/reply.js';
 import { StreamValue, type Consumer, type ConsumerGroup, type PendingEntry } from './stream-value.js';
 import { compareIds, formatId, incrId, MAX_ID, MIN_ID, parseStreamId, INVALID_ID_ERROR, type StreamID } from './stream-id.js';
 import { replyEntry } from './stream-ops.js';
@@ -287,42 +288,62 @@ function xread(c: Client, argv: string[], xreadgroup: boolean): void {
     }
     ids.push(p.id);
   }
+  // With a key given twice, serving it once changes what its second mention finds: the reply is
+  // built aside and its length set after, as Redis's deferred length does.
+  const outer = c.reply;
+  const aside = new Set(a.keys).size !== n ? new Reply() : null;
+  if (aside !== null) {
+    aside.resp = outer.resp;
+    aside.onError = outer.onError;
+    c.reply = aside;
+  }
   let served = 0;
-  for (let i = 0; i < n; i++) {
-    const key = a.keys[i]!;
-    const o = lookupRead(c, key);
-    if (!(o instanceof StreamValue)) continue;
-    let gt = ids[i]!;
-    let history = false;
-    let serve = false;
-    const g = groups[i];
-    if (g !== undefined) {
-      if (gt !== MAX_ID) {
-        serve = history = true;
-      } else if (o.length > 0 && compareIds(o.edgeId(false, true), g.lastId) > 0) {
+  try {
+    for (let i = 0; i < n; i++) {
+      const key = a.keys[i]!;
+      const o = lookupRead(c, key);
+      if (!(o instanceof StreamValue)) continue;
+      let gt = ids[i]!;
+      let history = false;
+      let serve = false;
+      const g = groups[i];
+      if (g !== undefined) {
+        if (gt !== MAX_ID) {
+          serve = history = true;
+        } else if (o.length > 0 && compareIds(o.edgeId(false, true), g.lastId) > 0) {
+          serve = true;
+          gt = g.lastId;
+        }
+      } else if (o.length > 0 && compareIds(o.edgeId(false, true), gt) > 0) {
         serve = true;
-        gt = g.lastId;
       }
-    } else if (o.length > 0 && compareIds(o.edgeId(false, true), gt) > 0) {
-      serve = true;
+      if (!serve) continue;
+      if (served++ === 0 && aside === null) {
+        // Distinct keys: which streams will be served is known before serving any.
+        let total = 1;
+        for (let j = i + 1; j < n; j++) if (willServe(c, a.keys[j]!, ids[j]!, groups[j])) total++;
+        if (c.resp === 2) c.reply.array(total);
+        else c.reply.map(total);
+      }
+      replyKeyHeader(c, key);
+      const start = incrId(gt) ?? MAX_ID;
+      if (g !== undefined) {
+        const cons = readingConsumer(c, g, a, key);
+        if (history) replyConsumerHistory(c, o, start, a.count, cons);
+        else replyNewEntries(c, o, start, a.count, { key, groupName: a.group!, group: g, consumer: cons, noack: a.noack });
+        c.server.dirty++;
+      } else {
+        replyNewEntries(c, o, start, a.count, null);
+      }
     }
-    if (!serve) continue;
-    if (served++ === 0) {
-      // The reply's length is only known at the end: count the streams that will be served.
-      let total = 1;
-      for (let j = i + 1; j < n; j++) if (willServe(c, a.keys[j]!, ids[j]!, groups[j])) total++;
-      if (c.resp === 2) c.reply.array(total);
-      else c.reply.map(total);
-    }
-    replyKeyHeader(c, key);
-    const start = incrId(gt) ?? MAX_ID;
-    if (g !== undefined) {
-      const cons = readingConsumer(c, g, a, key);
-      if (history) replyConsumerHistory(c, o, start, a.count, cons);
-      else replyNewEntries(c, o, start, a.count, { key, groupName: a.group!, group: g, consumer: cons, noack: a.noack });
-      c.server.dirty++;
-    } else {
-      replyNewEntries(c, o, start, a.count, null);
+  } finally {
+    if (aside !== null) {
+      c.reply = outer;
+      if (served > 0) {
+        if (c.resp === 2) outer.array(served);
+        else outer.map(served);
+        for (const b of aside.take()) outer.rawBuffer(b);
+      }
     }
   }
   if (served > 0) return;
