@@ -24,7 +24,9 @@ const MAX_STRING_LENGTH = (1 << 29) - 24;
 
 /**
  * getBitOffsetFromArgument: a bit offset, optionally (BITFIELD) as "#N" meaning N * bits, which
- * must be non-negative and address a byte below proto-max-bulk-len. Null after replying.
+ * must be non-negative and address a byte below proto-max-bulk-len, unless the command comes
+ * from the master or the AOF loader (mustObeyClient: replayed as written, whatever the local
+ * config says). Null after replying.
  */
 export function parseBitOffset(c: Client, arg: string, hash: boolean, bits: number): number | null {
   const useHash = hash && bits > 0 && arg.charCodeAt(0) === 35; // '#'
@@ -35,7 +37,8 @@ export function parseBitOffset(c: Client, arg: string, hash: boolean, bits: numb
   }
   // Redis multiplies in a signed 64-bit long long, wrapping on overflow.
   if (useHash) off = BigInt.asIntN(64, off * BigInt(bits));
-  if (off < 0n || off >> 3n >= BigInt(c.server.config.int('proto-max-bulk-len'))) {
+  const obey = c.role === 'master' || (c.socket === null && !c.inScript);
+  if (off < 0n || (!obey && off >> 3n >= BigInt(c.server.config.int('proto-max-bulk-len')))) {
     c.reply.error(BIT_ERR.offset);
     return null;
   }
