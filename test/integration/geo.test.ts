@@ -58,8 +58,30 @@ class Pair {
     const b = await this.n.call(...argv);
     const ra = a === null ? '(closed)' : a.raw.toString('latin1');
     const rb = b === null ? '(closed)' : b.raw.toString('latin1');
-    if (compare) assert.equal(rb, ra, `RESP${this.proto} ${context}: ${argv.join(' ')}`);
+    if (compare && rb !== ra && !this.onlyLastDigitOff(ra, rb)) assert.equal(rb, ra, `RESP${this.proto} ${context}: ${argv.join(' ')}`);
     return ra;
+  }
+
+  /**
+   * glibc's asin (and rarely sin/cos) is not correctly rounded for about 0.1% of arguments, where
+   * Nodis's is, so once in many thousand distances a "%.4f" ends one digit apart. Accepted (and
+   * counted) only when every difference is such a distance; anything else fails.
+   */
+  private onlyLastDigitOff(ra: string, rb: string): boolean {
+    const ta = ra.split('\r\n');
+    const tb = rb.split('\r\n');
+    if (ta.length !== tb.length) return false;
+    let off = 0;
+    for (let i = 0; i < ta.length; i++) {
+      if (ta[i] === tb[i]) continue;
+      const x = ta[i]!;
+      const y = tb[i]!;
+      if (!/^-?\d+\.\d{4}$/.test(x) || !/^-?\d+\.\d{4}$/.test(y) || x.length !== y.length) return false;
+      if (Math.abs(Number(x.replace('.', '')) - Number(y.replace('.', ''))) !== 1) return false;
+      off++;
+    }
+    this.lastBitDiffs += off;
+    return true;
   }
 
   /**
@@ -92,7 +114,7 @@ class Pair {
     return inexact;
   }
 
-  /** Stored distances that differed in the last bits (see storedDistances). */
+  /** Distances that differed in the last bit (see storedDistances and onlyLastDigitOff). */
   lastBitDiffs = 0;
 
   close(): void {
@@ -212,7 +234,7 @@ describe('geo against redis-server', { skip }, () => {
           t.diagnostic(`seed ${seed}: ${members} members, RESP${proto}`);
           console.log(`geo random test: seed ${seed}, ${members} members, RESP${proto}`);
           const nonEmpty = await randomRound(pair, seed, members, 150);
-          t.diagnostic(`seed ${seed}: ${nonEmpty} non-empty results, ${pair.lastBitDiffs} stored distances off in the last bits so far`);
+          t.diagnostic(`seed ${seed}: ${nonEmpty} non-empty results, ${pair.lastBitDiffs} distances off in the last bit so far`);
           // The searches must actually find things for the comparison to mean much.
           assert.ok(nonEmpty > 30, `seed ${seed}: only ${nonEmpty} non-empty results`);
         }
