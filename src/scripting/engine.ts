@@ -121,7 +121,7 @@ export class ScriptRun {
 }
 
 /** Instructions between two checks of the clock. */
-const HOOK_COUNT = 10000;
+const HOOK_COUNT = 1000;
 /** Once timed out, how long a slice runs before the event loop gets a turn. */
 const YIELD_SLICE_MS = 5;
 
