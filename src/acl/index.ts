@@ -3,7 +3,7 @@ import type { Client } from '../server/client.js';
 import type { Command } from '../commands/table.js';
 import { configUserLineCheck } from '../server/config.js';
 import { AclState, DENIED_CMD, DENIED_KEY, DENIED_CHANNEL, DENIED_AUTH, type Denial } from './state.js';
-import { USER_NOPASS } from './user.js';
+import { USER_NOPASS, USER_SKIP_SANITIZE } from './user.js';
 import { checkConfigUserLine, loadAclFile, loadConfigUsers } from './file.js';
 
 const states = new WeakMap<Server, AclState>();
@@ -155,4 +155,12 @@ export function defaultUserHasNoPass(server: Server): boolean {
 /** CLIENT KILL USER checks the user exists. */
 export function aclUserExists(server: Server, name: string): boolean {
   return aclOf(server).users.has(name);
+}
+
+/**
+ * RESTORE under sanitize-dump-payload "clients": a user flagged skip-sanitize-payload is trusted
+ * (isDeepSanitizationNeeded), for the persistence module.
+ */
+export function aclSkipsSanitizePayload(c: Client): boolean {
+  return (aclOf(c.server).userOf(c).flags & USER_SKIP_SANITIZE) !== 0;
 }
