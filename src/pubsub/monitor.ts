@@ -91,9 +91,12 @@ function timestamp(): string {
   return `${sec}.${String(us - sec * 1e6).padStart(6, '0')}`;
 }
 
-/** Called by dispatch after a command ran (not for refused ones, nor re-runs of blocked ones). */
-export function feedMonitors(c: Client, cmd: Command, argv: readonly string[]): void {
-  if (cmd.flags.has('admin') || cmd.flags.has('skip_monitor')) return;
+/**
+ * Called by dispatch after a command ran (not for refused ones, nor re-runs of blocked ones).
+ * `force` is for EVAL and FCALL (skip_monitor), which feed themselves before their commands run.
+ */
+export function feedMonitors(c: Client, cmd: Command, argv: readonly string[], force = false): void {
+  if (!force && (cmd.flags.has('admin') || cmd.flags.has('skip_monitor'))) return;
   const monitors = monitorsByServer.get(c.server);
   if (monitors === undefined || monitors.size === 0) return;
   const hide = redacted(cmd, argv);

@@ -5,6 +5,7 @@ import { replyHelp } from '../commands/command.js';
 import { subcommandSyntaxError } from '../errors.js';
 import { parseInteger } from '../protocol/number-format.js';
 import { globMatch } from '../keyspace/glob.js';
+import { feedMonitors, hasMonitors } from '../pubsub/monitor.js';
 import { BUSY_EVAL_ERROR, SCRIPT_FLAG_NAMES, killScript, runningScript } from './engine.js';
 import { LibraryCtx, functionsEngine, hasFunctionsEngine, type Library } from './functions.js';
 import { ByteReader, ByteWriter } from '../persistence/rdb/bytes.js';
@@ -280,6 +281,8 @@ function functionStats(c: Client): void {
 function fcall(c: Client, argv: string[], readOnly: boolean): void {
   // Like EVAL, FCALL propagates the commands it runs (effects replication), never itself.
   c.preventPropagation = true;
+  // FCALL is skip_monitor: MONITOR sees it here, before the commands it runs.
+  if (hasMonitors()) feedMonitors(c, c.server.commands.lookup(argv)!, argv, true);
   const fe = functionsEngine(c.server);
   const fi = fe.ctx.functions.get(argv[1]!.toLowerCase());
   if (fi === undefined) {
