@@ -10,6 +10,8 @@ import { streamReadCommands } from './read-commands.js';
 import { streamGroupCommands } from './group-commands.js';
 import { streamClaimCommands } from './claim-commands.js';
 import { streamInfoCommands } from './info-commands.js';
+// Registers the stream's RDB encoding with the persistence codec.
+import './rdb-codec.js';
 
 /** streamAddTrimArgs: what XADD and XTRIM were asked to do. */
 interface AddTrimArgs {

@@ -69,6 +69,11 @@ export class StreamNode {
     return this.bytes + lpIntSize(this.live) + lpIntSize(this.deleted);
   }
 
+  /** The entry's listpack flags: 1 deleted, 2 same fields as the master entry. */
+  flagsAt(i: number): number {
+    return this.flags[i]!;
+  }
+
   isDeleted(i: number): boolean {
     return (this.flags[i]! & 1) !== 0;
   }
@@ -224,7 +229,7 @@ export class StreamValue implements ObjectValue {
   loadNode(master: StreamID, masterFields: readonly string[], entries: readonly { id: StreamID; fv: readonly string[]; deleted: boolean }[]): void {
     const node = new StreamNode(master, masterFields);
     for (const e of entries) node.push(e.id, e.fv, e.deleted);
-    if (node.live === 0) return;
+    // A node whose entries were all flagged by a trim is saved, and loaded, as Redis keeps it.
     this.nodes.push(node);
     this.length += node.live;
     this.firstId = this.edgeId(true, true);
