@@ -4,6 +4,8 @@ import { ListValue } from '../../types/list/list-value.js';
 import { SetValue } from '../../types/set/set-value.js';
 import { ZSetValue } from '../../types/zset/zset-value.js';
 import { HashValue } from '../../types/hash/hash-value.js';
+import { StreamValue } from '../../types/stream/stream-value.js';
+import { formatId } from '../../types/stream/stream-id.js';
 
 /** catAppendOnlyGenericCommand: one command as RESP, a latin1 string (one char per byte). */
 export function encodeCommand(argv: readonly string[]): string {
@@ -75,6 +77,32 @@ function* hashPairs(h: HashValue): Iterable<readonly string[]> {
 }
 
 /**
+ * rewriteStreamObject: the entries as XADDs (an empty stream through XADD MAXLEN 0), XSETID
+ * with entries-added and max-deleted-id, then per group XGROUP CREATE ... ENTRIESREAD, and per
+ * consumer its pending entries as XCLAIM ... JUSTID FORCE (XGROUP CREATECONSUMER when it has none).
+ */
+function rewriteStream(out: RespChunks, key: string, s: StreamValue): void {
+  if (s.length > 0) {
+    s.forEachEntry((id, fv) => out.add(['XADD', key, formatId(id), ...fv]));
+  } else {
+    out.add(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y']);
+  }
+  out.add(['XSETID', key, formatId(s.lastId), 'ENTRIESADDED', String(s.entriesAdded), 'MAXDELETEDID', formatId(s.maxDeletedId)]);
+  for (const g of s.groupsInOrder()) {
+    out.add(['XGROUP', 'CREATE', key, g.name, formatId(g.lastId), 'ENTRIESREAD', String(g.entriesRead)]);
+    for (const cons of g.consumersInOrder()) {
+      if (cons.pel.size === 0) {
+        out.add(['XGROUP', 'CREATECONSUMER', key, g.name, cons.name]);
+        continue;
+      }
+      for (const [id, nack] of cons.pel.entries()) {
+        out.add(['XCLAIM', key, g.name, cons.name, '0', formatId(id), 'TIME', String(nack.deliveryTime), 'RETRYCOUNT', String(nack.deliveryCount), 'JUSTID', 'FORCE']);
+      }
+    }
+  }
+}
+
+/**
  * rewriteAppendOnlyFileRio: the whole dataset as commands (SELECT per database, SET / RPUSH /
  * SADD / ZADD / HMSET per key, PEXPIREAT for TTLs). Synchronous, so it is a point-in-time view.
  * Keys already past their TTL are left out: they are logically gone.
@@ -95,6 +123,7 @@ export function rewriteDatasetAsCommands(server: Server, out: RespChunks): void 
       else if (v instanceof SetValue) batched(out, 'SADD', key, single(v.members()));
       else if (v instanceof ZSetValue) batched(out, 'ZADD', key, zsetPairs(v));
       else if (v instanceof HashValue) batched(out, 'HMSET', key, hashPairs(v));
+      else if (v instanceof StreamValue) rewriteStream(out, key, v);
       else throw new Error(`Unknown object type ${v.type} for key ${key}`);
       if (exp !== 0) out.add(['PEXPIREAT', key, String(exp)]);
     }
