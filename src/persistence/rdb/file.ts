@@ -204,13 +204,18 @@ export class RdbLoader {
     throw e;
   }
 
-  /** Loads until `deadline` (ms, Date.now() terms) has passed; true when the file is done. */
-  step(deadline = Infinity): boolean {
+  /**
+   * Loads until `deadline` (ms, Date.now() terms) has passed or `maxKeys` more keys are in;
+   * true when the file is done.
+   */
+  step(deadline = Infinity, maxKeys = Infinity): boolean {
     try {
       if (this.r.pos === 0) this.header();
       let n = 0;
+      const stopAt = this.keysLoaded + maxKeys;
       while (!this.done) {
         this.entry();
+        if (this.keysLoaded >= stopAt) break;
         if ((++n & 63) === 0 && Date.now() >= deadline) break;
       }
     } catch (e) {
