@@ -220,3 +220,39 @@ export function scriptLoadCommand(c: Client, argv: string[]): void {
 export function scriptKillCommand(c: Client): void {
   killScript(c, true);
 }
+
+/** jemalloc's size class for an allocation of n bytes (what zmalloc_size reports). */
+function jemallocSize(n: number): number {
+  if (n <= 8) return 8;
+  if (n <= 16) return 16;
+  if (n <= 128) return Math.ceil(n / 16) * 16;
+  // Four classes per doubling above 128.
+  const p = 2 ** Math.floor(Math.log2(n - 1));
+  const step = p / 4;
+  return Math.ceil(n / step) * step;
+}
+
+/** Bytes of a string object's sds as Redis counts them (embstr up to 44 bytes). */
+function stringObjectBytes(len: number): number {
+  if (len <= 44) return jemallocSize(16 + 3 + len + 1) - 16;
+  const hdr = len < 256 ? 3 : len < 65536 ? 5 : 9;
+  return jemallocSize(hdr + len + 1);
+}
+
+/**
+ * INFO memory's EVAL figures: the script cache as evalScriptsMemory() counts it (sha sds, body,
+ * dict entry and luaScript per script, plus the table) and the Lua VM, whose heap fengari cannot
+ * measure: Redis's figure for a fresh VM plus a little per cached script.
+ */
+export function evalMemoryInfo(server: Server): { vm: number; scripts: number; count: number } {
+  const cache = scriptsOf.get(server);
+  const count = cache?.scripts.size ?? 0;
+  let scripts = 0;
+  if (cache !== undefined && count > 0) {
+    for (const s of cache.scripts.values()) scripts += jemallocSize(3 + 40 + 1) + stringObjectBytes(s.body.length) + 40;
+    let slots = 4;
+    while (slots < count) slots *= 2;
+    scripts += slots * 8;
+  }
+  return { vm: 32768 + 1024 * Math.ceil((count * 400) / 1024), scripts, count };
+}

@@ -6,6 +6,7 @@ import { NODIS_VERSION } from './version.js';
 import { loadingInfoLines, rdbInfoLines } from '../persistence/index.js';
 import { aofInfoFields } from '../persistence/aof/index.js';
 import { functionsCounts } from '../scripting/functions.js';
+import { evalMemoryInfo } from '../scripting/eval.js';
 
 /**
  * INFO, as Redis 7.0's genRedisInfoString: the same sections, field names and order. Values are
@@ -160,6 +161,7 @@ function clientsSection(server: Server, out: Lines): void {
 
 function memorySection(server: Server, out: Lines): void {
   const m = memoryFigures(server);
+  const evalMem = evalMemoryInfo(server);
   const total = os.totalmem();
   const maxmemory = server.config.int('maxmemory');
   out.push(
@@ -179,19 +181,19 @@ function memorySection(server: Server, out: Lines): void {
     `allocator_resident:${m.rss}`,
     `total_system_memory:${total}`,
     `total_system_memory_human:${bytesToHuman(total)}`,
-    'used_memory_lua:32768',
-    'used_memory_vm_eval:32768',
-    'used_memory_lua_human:32.00K',
-    'used_memory_scripts_eval:0',
-    'number_of_cached_scripts:0',
+    `used_memory_lua:${evalMem.vm}`,
+    `used_memory_vm_eval:${evalMem.vm}`,
+    `used_memory_lua_human:${bytesToHuman(evalMem.vm)}`,
+    `used_memory_scripts_eval:${evalMem.scripts}`,
+    `number_of_cached_scripts:${evalMem.count}`,
     `number_of_functions:${functionsCounts(server).functions}`,
     `number_of_libraries:${functionsCounts(server).libraries}`,
     'used_memory_vm_functions:32768',
-    'used_memory_vm_total:65536',
-    'used_memory_vm_total_human:64.00K',
+    `used_memory_vm_total:${evalMem.vm + 32768}`,
+    `used_memory_vm_total_human:${bytesToHuman(evalMem.vm + 32768)}`,
     'used_memory_functions:0',
-    'used_memory_scripts:0',
-    'used_memory_scripts_human:0B',
+    `used_memory_scripts:${evalMem.scripts}`,
+    `used_memory_scripts_human:${bytesToHuman(evalMem.scripts)}`,
     `maxmemory:${maxmemory}`,
     `maxmemory_human:${bytesToHuman(maxmemory)}`,
     `maxmemory_policy:${server.config.get('maxmemory-policy')}`,
