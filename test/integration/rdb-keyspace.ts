@@ -83,6 +83,8 @@ export async function keyspaceOf(port: number, withEncoding = true): Promise<Map
           const pairs: string[] = [];
           for (let i = 0; i < f.length; i += 2) pairs.push(JSON.stringify([f[i], f[i + 1]]));
           content = pairs.sort();
+        } else if (type === 'stream') {
+          content = [...flat(await callOk(c, 'XRANGE', k, '-', '+')), ...flat(await callOk(c, 'XINFO', 'GROUPS', k))];
         } else content = [];
         out.set(`${db}|${k}`, `${type}|${enc}|${exp}|${JSON.stringify(content)}`);
       }
@@ -163,6 +165,16 @@ export function datasetCommands(seed = 7, scale = 1): string[][] {
   cmds.push(['ZADD', 'zset:big', ...zbig]);
   cmds.push(['ZADD', 'zset:longmember', '1', 'q'.repeat(100)]);
   cmds.push(['ZADD', 'zset:ttl', '1', 'a'], ['PEXPIREAT', 'zset:ttl', '4102444803123']);
+  // Streams: several nodes, deleted entries, consumer groups with pending entries.
+  const xcmds: string[][] = [];
+  for (let i = 1; i <= 300; i++) xcmds.push(['XADD', 'stream:big', `${1000 + i}-${i % 3}`, 'field', String(i), 'other', randomBytes(rnd, 5)]);
+  cmds.push(...xcmds);
+  cmds.push(['XDEL', 'stream:big', '1010-1', '1011-2']);
+  cmds.push(['XGROUP', 'CREATE', 'stream:big', 'g1', '0'], ['XGROUP', 'CREATE', 'stream:big', 'g2', '$']);
+  cmds.push(['XREADGROUP', 'GROUP', 'g1', 'alice', 'COUNT', '5', 'STREAMS', 'stream:big', '>']);
+  cmds.push(['XREADGROUP', 'GROUP', 'g1', 'bob', 'COUNT', '3', 'STREAMS', 'stream:big', '>']);
+  cmds.push(['XACK', 'stream:big', 'g1', '1002-2']);
+  cmds.push(['XADD', 'stream:small', '1-1', 'a', 'b'], ['XADD', 'stream:empty', 'MAXLEN', '0', '5-5', 'x', 'y']);
   // Other databases.
   cmds.push(['SELECT', '1'], ['SET', 'db1key', 'one'], ['RPUSH', 'db1list', 'x', 'y'], ['HSET', 'db1hash', 'a', '1']);
   cmds.push(['SELECT', '3'], ['SADD', 'db3set', 'x', '1'], ['SET', 'int:0', 'other db'], ['EXPIREAT', 'int:0', '4102444804']);
