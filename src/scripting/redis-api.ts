@@ -54,7 +54,7 @@ function argsToArgv(L: LuaState): string[] | null {
 /** The ACL gate's NOPERM texts, as scriptVerifyACL words them for a script. */
 function scriptAclError(denied: string): string {
   if (denied.includes('channel')) return "The user executing the script can't publish to the channel mentioned in the command";
-  if (denied.includes('key')) return "The user executing the script can't access at least one of the keys mentioned in the command";
+  if (denied.includes('key')) return "The user executing the script can't access at least one of the keys mentioned in the command arguments";
   if (denied.includes('command')) return "The user executing the script can't run this command or subcommand";
   return 'The user executing the script is lacking the permissions for the command';
 }
