@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Queue, Worker, type Job } from 'bullmq';
+import { FlowProducer, Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import { startNodis } from '../helpers/servers.js';
 
 /**
@@ -63,10 +63,13 @@ test('BullMQ queue and worker: completions, retries with backoff, failures, a de
     assert.ok(first.id && second.id && flaky.id && doomed.id && delayed.id);
     assert.equal(await delayed.getState(), 'delayed');
 
+    let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       allDone,
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${[...finished.keys()].join(',')} finished`)), 20000)),
-    ]);
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`only ${[...finished.keys()].join(',')} finished`)), 20000);
+      }),
+    ]).finally(() => clearTimeout(timer));
 
     assert.deepEqual(Object.fromEntries([...finished].sort()), {
       delayed: 'completed', doomed: 'failed', first: 'completed', flaky: 'completed', second: 'completed',
@@ -93,6 +96,56 @@ test('BullMQ queue and worker: completions, retries with backoff, failures, a de
     assert.deepEqual(completedJobs.map((j) => j.name).sort(), ['delayed', 'first', 'flaky', 'second']);
   } finally {
     await worker.close();
+    await queue.close();
+    await server.close();
+  }
+});
+
+test('BullMQ QueueEvents, a parent/child flow, pause/resume, a job scheduler and obliterate', { timeout: 30000 }, async () => {
+  const server = await startNodis();
+  const connection = { host: '127.0.0.1', port: server.port, maxRetriesPerRequest: null };
+  const queue = new Queue('nodis-flows', { connection });
+  const events = new QueueEvents('nodis-flows', { connection });
+  const flow = new FlowProducer({ connection });
+  const worker = new Worker(
+    'nodis-flows',
+    async (job: Job) => {
+      if (job.name === 'child') return 'from the child';
+      if (job.name === 'tick') return 'tick';
+      return { n: (job.data as { n: number }).n + 1, children: Object.values(await job.getChildrenValues()) };
+    },
+    { connection },
+  );
+  try {
+    // QueueEvents reads the events stream (XREAD BLOCK); waitUntilFinished resolves from it.
+    await events.waitUntilReady();
+    const job = await queue.add('plain', { n: 41 });
+    assert.deepEqual(await job.waitUntilFinished(events, 10000), { n: 42, children: [] });
+
+    const tree = await flow.add({ name: 'parent', queueName: 'nodis-flows', data: { n: 1 }, children: [{ name: 'child', queueName: 'nodis-flows', data: {} }] });
+    assert.deepEqual(await tree.job.waitUntilFinished(events, 10000), { n: 2, children: ['from the child'] });
+
+    await queue.pause();
+    assert.equal(await queue.isPaused(), true);
+    await queue.resume();
+    assert.equal(await queue.isPaused(), false);
+
+    await queue.upsertJobScheduler('every', { every: 150 }, { name: 'tick', data: {} });
+    assert.equal((await queue.getJobSchedulers()).length, 1);
+    const deadline = Date.now() + 10000;
+    while ((await queue.getCompletedCount()) < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await queue.removeJobScheduler('every');
+    assert.ok((await queue.getCompletedCount()) >= 5, 'the scheduler produced repeated jobs');
+    assert.equal((await queue.getJobSchedulers()).length, 0);
+
+    await worker.pause();
+    await queue.obliterate({ force: true });
+    const counts = await queue.getJobCounts('completed', 'waiting', 'delayed', 'active');
+    assert.deepEqual(counts, { completed: 0, waiting: 0, delayed: 0, active: 0 });
+  } finally {
+    await worker.close();
+    await events.close();
+    await flow.close();
     await queue.close();
     await server.close();
   }
