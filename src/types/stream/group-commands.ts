@@ -135,8 +135,8 @@ function xgroupDestroy(c: Client, argv: string[]): void {
   c.reply.int(1);
   c.server.dirty++;
   c.server.notify(NOTIFY.stream, 'xgroup-destroy', argv[2]!, c.db.id);
-  // Readers blocked on the group get NOGROUP.
-  c.db.signalModified(argv[2]!);
+  // Readers blocked on the group get NOGROUP (signalKeyAsReady: WATCH does not hear of it).
+  c.server.blocking.signal(c.db, argv[2]!);
 }
 
 function xgroupCreateConsumer(c: Client, argv: string[]): void {
