@@ -6,6 +6,7 @@ import { splitArgs } from '../protocol/parser.js';
 import { ERR } from '../errors.js';
 import { LuaEngine, SCRIPT_FLAG, killScript, parseFlagNames } from './engine.js';
 import { replyHelp } from '../commands/command.js';
+import { feedMonitors, hasMonitors } from '../pubsub/monitor.js';
 
 /**
  * EVAL and the script cache (eval.c): scripts are cached by the SHA1 of their body, compiled once
@@ -113,6 +114,8 @@ export function evalScripts(server: Server): EvalScripts {
 
 /** evalGenericCommand: EVAL, EVALSHA and their _RO forms. */
 function evalGeneric(c: Client, argv: string[], bySha: boolean, readOnly: boolean): void {
+  // evalCommand feeds MONITOR itself, first, so the script's commands show after it.
+  if (hasMonitors()) feedMonitors(c, c.server.commands.lookup(argv)!, argv, true);
   // EVAL's own effects are its commands' (effects replication): never the EVAL itself.
   c.preventPropagation = true;
   const numkeys = parseInteger(argv[2]!);
