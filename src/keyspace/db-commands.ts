@@ -46,8 +46,11 @@ function flushall(c: Client, argv: string[]): void {
   server.tracking?.invalidateOnFlush();
   let removed = 0;
   for (const db of server.dbs) removed += flushDb(server, db);
-  // flushAllDataAndResetRDB adds one more so the (empty) dataset always counts as changed.
-  server.dirty += removed + 1;
+  server.dirty += removed;
+  // flushAllDataAndResetRDB: a BGSAVE in progress is dropped and, with save points, the empty
+  // dataset saved (persistence hooks), then one more change so the dataset always counts as changed.
+  for (const h of server.flushAllHooks) h();
+  server.dirty++;
   c.reply.ok();
 }
 

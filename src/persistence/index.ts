@@ -3,7 +3,7 @@ import type { Server } from '../server/server.js';
 import type { Client } from '../server/client.js';
 import type { Command } from '../commands/table.js';
 import { persistenceState } from './state.js';
-import { rdbPath, saveSync, startBackgroundSave } from './save.js';
+import { abortBackgroundSave, rdbPath, saveSync, startBackgroundSave } from './save.js';
 import { RdbLoader, RdbLoadError } from './rdb/file.js';
 import { loadAppendOnly } from './aof/index.js';
 
@@ -61,13 +61,18 @@ export function installPersistence(server: Server): void {
   server.cronHooks.push(() => saveCron(server));
   // SHUTDOWN's save: a BGSAVE in progress is dropped for a foreground save, as Redis kills its child.
   server.saveHook = () => {
-    const st = persistenceState(server);
-    if (st.bgsave !== null) {
+    if (persistenceState(server).bgsave !== null) {
       server.log.warning('There is a child saving an .rdb. Killing it!');
-      st.bgsave.abort();
+      abortBackgroundSave(server);
     }
     if (!saveSync(server)) throw new Error('the RDB save failed');
   };
+  // flushAllDataAndResetRDB: FLUSHALL drops a running BGSAVE and, with save points, saves the
+  // empty dataset at once (rdbSave resets the dirty count; FLUSHALL then adds its one change).
+  server.flushAllHooks.push(() => {
+    abortBackgroundSave(server);
+    if (savePoints(server).length > 0) saveSync(server);
+  });
   const previous = server.writeGate;
   server.writeGate = (c, cmd, argv) => misconfGate(server, c, cmd) ?? (previous ? previous(c, cmd, argv) : null);
 }

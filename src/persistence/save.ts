@@ -10,8 +10,20 @@ export function rdbPath(server: Server): string {
   return path.resolve(server.config.get('dir') || process.cwd(), server.config.get('dbfilename'));
 }
 
-function tempPath(server: Server): string {
-  return path.resolve(server.config.get('dir') || process.cwd(), `temp-${process.pid}.rdb`);
+/**
+ * temp-<pid>.rdb, as rdbSave names it. A BGSAVE's file has a name of its own (Redis's child has
+ * its own pid), so a SAVE right after an aborted BGSAVE (SHUTDOWN, FLUSHALL) never shares it.
+ */
+function tempPath(server: Server, background = false): string {
+  return path.resolve(server.config.get('dir') || process.cwd(), `temp-${process.pid}${background ? '-bg' : ''}.rdb`);
+}
+
+/** killRDBChild: drops the running BGSAVE (its temporary file goes, dump.rdb stays as it was). */
+export function abortBackgroundSave(server: Server): void {
+  const st = persistenceState(server);
+  if (st.bgsave === null) return;
+  st.bgsave.abort();
+  st.bgsave = null;
 }
 
 /**
@@ -63,12 +75,12 @@ export function startBackgroundSave(server: Server): BackgroundSave {
   const st = persistenceState(server);
   const dirtyBefore = server.dirty;
   st.lastBgsaveTry = Math.floor(Date.now() / 1000);
-  const job = new BackgroundSave(server, { target: rdbPath(server), temp: tempPath(server) });
+  const job = new BackgroundSave(server, { target: rdbPath(server), temp: tempPath(server, true) });
   st.bgsave = job;
   server.log.notice(`Background saving started by pid ${process.pid}`);
   job.done.then(
     () => {
-      st.bgsave = null;
+      if (st.bgsave === job) st.bgsave = null;
       server.log.notice('DB saved on disk');
       server.log.notice('Background saving terminated with success');
       server.dirty -= dirtyBefore;
@@ -79,7 +91,7 @@ export function startBackgroundSave(server: Server): BackgroundSave {
       st.saves++;
     },
     (e: unknown) => {
-      st.bgsave = null;
+      if (st.bgsave === job) st.bgsave = null;
       st.lastBgsaveTimeSec = Math.floor((Date.now() - job.startedAt) / 1000);
       if ((e as Error).message === 'the save was aborted') {
         server.log.warning('Background saving terminated by signal 10');

@@ -49,6 +49,7 @@ export class BackgroundSave {
   /** Collections serialized ahead of the writer because a command was about to touch them. */
   private readonly early = new Map<ObjectValue, Buffer>();
   private aborted = false;
+  private guard: ((v: Value) => void) | null = null;
   keysProcessed = 0;
   /** Resolves when the file is in place; rejects with the reason it is not. */
   readonly done: Promise<void>;
@@ -72,13 +73,13 @@ export class BackgroundSave {
       }
       this.dbRuns.push([db.id, first, this.keys.length - first, t.expiresCount]);
     }
-    const guard = (v: Value): void => {
+    const guard = (this.guard = (v: Value): void => {
       if (typeof v === 'string') return;
       const i = this.pending.get(v);
       if (i === undefined) return;
       this.pending.delete(v);
       this.early.set(v, serializeEntry(this.keys[i]!, v, writeOptions(this.server)));
-    };
+    });
     for (const db of server.dbs) db.cowGuard = guard;
     this.done = this.run().finally(() => this.release());
   }
@@ -93,7 +94,8 @@ export class BackgroundSave {
   }
 
   private release(): void {
-    for (const db of this.server.dbs) db.cowGuard = null;
+    // An aborted job ends after a new one may have started: leave the newer guard in place.
+    for (const db of this.server.dbs) if (db.cowGuard === this.guard) db.cowGuard = null;
     this.pending.clear();
     this.early.clear();
   }

@@ -64,6 +64,8 @@ export class Server implements KeyspaceEvents {
   saveHook: (() => void) | null = null;
   /** Periodic work of other modules (save points, scheduled BGSAVE), run by serverCron. */
   readonly cronHooks: (() => void)[] = [];
+  /** FLUSHALL's side effects in other modules (a running BGSAVE dropped, save points honoured). */
+  readonly flushAllHooks: (() => void)[] = [];
   /** Keys changed: used by WATCH and client tracking, which register here as they come. */
   readonly keyModifiedHooks: ((db: Db, key: string, wholeDb?: boolean) => void)[] = [];
   /** Client-side caching (CLIENT TRACKING): made when a client first turns it on. */

@@ -138,3 +138,31 @@ test('BGSAVE answers while one runs, SAVE is refused meanwhile, BGSAVE SCHEDULE 
     await nodis.close();
   }
 });
+
+test('FLUSHALL drops a running BGSAVE and, with save points, saves the empty dataset', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-bgsave-'));
+  dirs.push(dir);
+  const nodis = await startNodis({ dir });
+  try {
+    const c = await RawClient.connect(nodis.port);
+    await callOk(c, 'CONFIG', 'SET', 'save', '3600 1');
+    await pipeline(c, fillCommands());
+    assert.equal(text(await callOk(c, 'BGSAVE')), 'Background saving started');
+    await callOk(c, 'FLUSHALL');
+    const info = text(await callOk(c, 'INFO', 'persistence'));
+    assert.match(info, /rdb_bgsave_in_progress:0\r\n/);
+    assert.match(info, /rdb_changes_since_last_save:1\r\n/);
+    await callOk(c, 'SET', 'after', 'flush');
+    await new Promise((r) => setTimeout(r, 300));
+    c.close();
+    await nodis.close();
+    const again = await startNodis({ dir });
+    const c2 = await RawClient.connect(again.port);
+    assert.equal(text(await callOk(c2, 'DBSIZE')), '0', 'the file holds the flushed dataset');
+    c2.close();
+    await again.close();
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('temp-')), []);
+  } finally {
+    await nodis.close();
+  }
+});
