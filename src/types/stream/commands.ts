@@ -136,10 +136,9 @@ function parseAddTrimArgs(c: Client, argv: string[], xadd: boolean): AddTrimArgs
  * After an approximate trim, what Redis propagates (streamRewriteApproxSpecifier and
  * streamRewriteTrimArgument): `=` and the length, or first ID, the trim actually left.
  */
-function rewriteTrim(c: Client, argv: string[], s: StreamValue, a: AddTrimArgs, out: string[]): void {
+function rewriteTrim(s: StreamValue, a: AddTrimArgs, out: string[]): void {
   out[a.strategyArgIdx - 1] = '=';
   out[a.strategyArgIdx] = a.strategy === 'maxlen' ? String(s.length) : formatId(s.edgeId(true, false));
-  void argv;
 }
 
 function trimStream(s: StreamValue, a: AddTrimArgs): number {
@@ -205,7 +204,7 @@ function xadd(c: Client, argv: string[]): void {
   let out: string[] | null = null;
   if (a.strategy !== 'none') {
     if (trimStream(s, a)) c.server.notify(NOTIFY.stream, 'xtrim', key, db.id);
-    if (a.approx) rewriteTrim(c, argv, s, a, (out = argv.slice()));
+    if (a.approx) rewriteTrim(s, a, (out = argv.slice()));
   }
   if (!a.idGiven || !a.seqGiven) (out ??= argv.slice())[a.idIdx] = formatId(id);
   if (out !== null) c.rewriteArgv(out);
@@ -226,7 +225,7 @@ function xtrim(c: Client, argv: string[]): void {
     c.server.notify(NOTIFY.stream, 'xtrim', key, c.db.id);
     if (a.approx) {
       const out = argv.slice();
-      rewriteTrim(c, argv, s, a, out);
+      rewriteTrim(s, a, out);
       c.rewriteArgv(out);
     }
     c.db.signalModified(key);
