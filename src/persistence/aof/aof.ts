@@ -16,6 +16,22 @@ import { encodeRdb } from '../rdb/index.js';
 
 export type AofState = 'off' | 'on' | 'wait_rewrite';
 
+/** C's strerror for the errors a write or fsync can give (the rest keep Node's message). */
+const STRERROR = new Map([
+  ['ENOSPC', 'No space left on device'],
+  ['EIO', 'Input/output error'],
+  ['EDQUOT', 'Disk quota exceeded'],
+  ['EBADF', 'Bad file descriptor'],
+  ['EFBIG', 'File too large'],
+  ['EROFS', 'Read-only file system'],
+  ['EACCES', 'Permission denied'],
+]);
+
+export function strerror(e: Error): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return (code !== undefined ? STRERROR.get(code) : undefined) ?? e.message;
+}
+
 /** What INFO persistence shows and the rewrite keeps. */
 export interface RewriteStats {
   inProgress: boolean;
@@ -46,6 +62,7 @@ export class Aof {
   fsyncInProgress = false;
   delayedFsync = 0;
   lastWriteStatus: 'ok' | 'err' = 'ok';
+  /** strerror of the last failed write or fsync (the MISCONF reply quotes it). */
   lastWriteError = '';
   /** Last `#TS:` annotation written (aof-timestamp-enabled). */
   private curTimestamp = 0;
@@ -176,6 +193,7 @@ export class Aof {
       if (err) {
         this.server.log.warning(`Error writing to the AOF file: ${err.message}`);
         this.lastWriteStatus = 'err';
+        this.lastWriteError = strerror(err);
         return;
       }
       // Only when the file is still the same one (a rewrite may have switched it meanwhile).
@@ -184,8 +202,8 @@ export class Aof {
   }
 
   private writeFailed(e: Error): void {
-    this.server.log.warning(`Error writing to the AOF file: ${e.message}`);
-    this.lastWriteError = e.message;
+    this.lastWriteError = strerror(e);
+    this.server.log.warning(`Error writing to the AOF file: ${this.lastWriteError}`);
     if (this.policy === 'always') {
       this.server.log.warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
       process.exit(1);
@@ -194,21 +212,29 @@ export class Aof {
     this.lastWriteStatus = 'err';
   }
 
-  /** Listens to propagation and starts the timer of everysec (which also retries a failed write). */
+  /** Starts listening to propagation (AOF turned on). */
   startAppending(): void {
     const ls = this.server.propagation.listeners;
     if (!ls.includes(this.listener)) ls.push(this.listener);
-    if (this.fsyncTimer !== null) return;
-    this.fsyncTimer = setInterval(() => this.flush(false), 250);
-    this.fsyncTimer.unref();
   }
 
   stopAppending(): void {
     const ls = this.server.propagation.listeners;
     const i = ls.indexOf(this.listener);
     if (i >= 0) ls.splice(i, 1);
-    if (this.fsyncTimer !== null) clearInterval(this.fsyncTimer);
-    this.fsyncTimer = null;
+  }
+
+  /**
+   * The AOF's part of serverCron, four times a second: everysec's fsync (and the retry of a
+   * failed write) through flush, then `onTick` (scheduled and automatic rewrites).
+   */
+  startTimer(onTick: () => void): void {
+    if (this.fsyncTimer !== null) return;
+    this.fsyncTimer = setInterval(() => {
+      this.flush(false);
+      onTick();
+    }, 250);
+    this.fsyncTimer.unref();
   }
 
   /** Opens a file of the AOF directory for appending. */

@@ -1,6 +1,6 @@
 import type { CommandDef } from '../../commands/table.js';
 import type { Client } from '../../server/client.js';
-import { aofOf } from './index.js';
+import { aofOf, bgsaveRunning } from './index.js';
 import { startRewrite } from './rewrite.js';
 
 /** bgrewriteaofCommand. */
@@ -12,16 +12,10 @@ function bgrewriteaof(c: Client): void {
   }
   if (aof.rewrite.inProgress) {
     c.reply.error('ERR Background append only file rewriting already in progress');
-  } else if (c.inExec) {
-    // In EXEC the rewrite waits until the transaction is over (server.in_exec).
+  } else if (c.inExec || bgsaveRunning(c.server)) {
+    // In EXEC, or while a BGSAVE runs, the rewrite waits (the AOF's cron starts it).
     aof.rewrite.scheduled = true;
     aof.rewrite.consecutiveFailures = 0;
-    setImmediate(() => {
-      if (aof.rewrite.scheduled && !aof.rewrite.inProgress) {
-        aof.rewrite.scheduled = false;
-        startRewrite(aof);
-      }
-    });
     c.reply.simple('Background append only file rewriting scheduled');
   } else if (startRewrite(aof)) {
     c.reply.simple('Background append only file rewriting started');

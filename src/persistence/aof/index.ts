@@ -1,7 +1,10 @@
 import type { Server } from '../../server/server.js';
+import type { Client } from '../../server/client.js';
+import type { Command } from '../../commands/table.js';
 import { Aof } from './aof.js';
 import { loadAppendOnlyFiles } from './loader.js';
-import { startAppendOnly, stopAppendOnly } from './rewrite.js';
+import { rewriteCron, startAppendOnly, stopAppendOnly } from './rewrite.js';
+import { persistenceState } from '../state.js';
 import { ManifestError } from './manifest.js';
 
 export { AofLoadError } from './loader.js';
@@ -20,9 +23,25 @@ export function aofOf(server: Server): Aof | undefined {
   return instances.get(server);
 }
 
+/** A BGSAVE is running: Redis's other child process (a rewrite then waits, scheduled). */
+export function bgsaveRunning(server: Server): boolean {
+  return persistenceState(server).bgsave !== null;
+}
+
+/** aofState == ON and the last write or fsync failed: writes get MISCONF, as Redis's. */
+function aofWriteGate(aof: Aof, c: Client, cmd: Command): string | null {
+  if (aof.state === 'off' || aof.lastWriteStatus !== 'err') return null;
+  const isWrite = cmd.isWrite() || (cmd.fullName === 'exec' && c.multi !== null && c.multi.some((q) => q.cmd.isWrite()));
+  return isWrite || cmd.fullName === 'ping' ? `MISCONF Errors writing to the AOF file: ${aof.lastWriteError}` : null;
+}
+
 export function installAof(server: Server): void {
   const aof = new Aof(server);
   instances.set(server, aof);
+  aof.startTimer(() => rewriteCron(aof, bgsaveRunning(server)));
+  // After the RDB's check (writeCommandsDeniedByDiskError looks at the RDB first).
+  const previous = server.writeGate;
+  server.writeGate = (c, cmd, argv) => (previous ? previous(c, cmd, argv) : null) ?? aofWriteGate(aof, c, cmd);
   // beforeSleep's flushAppendOnlyFile: what a batch wrote is in the file before its replies leave.
   server.beforeReplyHooks.push(() => {
     if (aof.fd !== null && (aof.bufferLength !== 0 || (aof.policy === 'always' && aof.fsyncOffset !== aof.currentSize))) aof.flush();
@@ -33,7 +52,7 @@ export function installAof(server: Server): void {
     if (!on && aof.state !== 'off') stopAppendOnly(aof);
     else if (on && aof.state === 'off') {
       const inExec = [...server.clients.values()].some((c) => c.inExec);
-      if (!startAppendOnly(aof, inExec)) return 'Unable to turn on AOF. Check server logs.';
+      if (!startAppendOnly(aof, inExec, bgsaveRunning(server))) return 'Unable to turn on AOF. Check server logs.';
     }
     return null;
   });

@@ -6,6 +6,7 @@ import { ZSetValue } from '../../types/zset/zset-value.js';
 import { HashValue } from '../../types/hash/hash-value.js';
 import { StreamValue } from '../../types/stream/stream-value.js';
 import { formatId } from '../../types/stream/stream-id.js';
+import { functionsEngine, hasFunctionsEngine } from '../../scripting/functions.js';
 
 /** catAppendOnlyGenericCommand: one command as RESP, a latin1 string (one char per byte). */
 export function encodeCommand(argv: readonly string[]): string {
@@ -103,12 +104,14 @@ function rewriteStream(out: RespChunks, key: string, s: StreamValue): void {
 }
 
 /**
- * rewriteAppendOnlyFileRio: the whole dataset as commands (SELECT per database, SET / RPUSH /
+ * rewriteAppendOnlyFileRio: the whole dataset as commands (function libraries, SELECT per database, SET / RPUSH /
  * SADD / ZADD / HMSET per key, PEXPIREAT for TTLs). Synchronous, so it is a point-in-time view.
  * Keys already past their TTL are left out: they are logically gone.
  */
 export function rewriteDatasetAsCommands(server: Server, out: RespChunks): void {
   const now = Date.now();
+  // rewriteFunctions: the libraries come first, as FUNCTION LOAD of their code.
+  if (hasFunctionsEngine(server)) for (const lib of functionsEngine(server).ctx.libraries.values()) out.add(['FUNCTION', 'LOAD', lib.code]);
   for (const db of server.dbs) {
     const t = db.table;
     if (t.size === 0) continue;

@@ -157,7 +157,29 @@ function finishRewrite(aof: Aof, tmp: string, size: number, rdb: boolean): void 
     failRewrite(aof, (e as Error).message);
     return;
   }
-  if (aof.rewrite.scheduled) setImmediate(() => runScheduled(aof));
+}
+
+/**
+ * serverCron's AOF part: a scheduled rewrite starts once no other background job runs; with AOF
+ * on, a rewrite starts by itself when the AOF grew auto-aof-rewrite-percentage past its base
+ * (and is over auto-aof-rewrite-min-size).
+ */
+export function rewriteCron(aof: Aof, otherJobActive: boolean): void {
+  if (aof.rewrite.inProgress || otherJobActive) return;
+  if (aof.rewrite.scheduled) {
+    runScheduled(aof);
+    return;
+  }
+  if (aof.state !== 'on' || aof.fd === null) return;
+  const config = aof.server.config;
+  const perc = config.int('auto-aof-rewrite-percentage');
+  if (perc === 0 || aof.currentSize <= config.int('auto-aof-rewrite-min-size')) return;
+  const base = aof.baseSize === 0 ? 1 : aof.baseSize;
+  const growth = Math.floor((aof.currentSize * 100) / base) - 100;
+  if (growth >= perc) {
+    aof.server.log.notice(`Starting automatic rewriting of AOF on ${growth}% growth`);
+    startRewrite(aof);
+  }
 }
 
 /** A rewrite asked for while one was running or inside EXEC (aof_rewrite_scheduled). */
@@ -184,13 +206,15 @@ export function stopAppendOnly(aof: Aof): void {
 }
 
 /** startAppendOnly: CONFIG SET appendonly yes; false when the rewrite could not start. */
-export function startAppendOnly(aof: Aof, inExec: boolean): boolean {
+export function startAppendOnly(aof: Aof, inExec: boolean, otherJobActive: boolean): boolean {
   aof.state = 'wait_rewrite';
   aof.policy = aof.server.config.get('appendfsync');
   if (inExec) {
     aof.rewrite.scheduled = true;
     aof.server.log.warning('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
-    setImmediate(() => runScheduled(aof));
+  } else if (otherJobActive) {
+    aof.rewrite.scheduled = true;
+    aof.server.log.warning('AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.');
   } else {
     if (aof.rewrite.inProgress) {
       aof.server.log.warning('AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.');
