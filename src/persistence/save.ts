@@ -18,6 +18,19 @@ function tempPath(server: Server, background = false): string {
   return path.resolve(server.config.get('dir') || process.cwd(), `temp-${process.pid}${background ? '-bg' : ''}.rdb`);
 }
 
+/** fsyncFileDir: the rename itself made durable (Redis 7.0 does the same after rdbSave). */
+export function fsyncDir(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a directory; the file itself is already synced.
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+}
+
 /** killRDBChild: drops the running BGSAVE (its temporary file goes, dump.rdb stays as it was). */
 export function abortBackgroundSave(server: Server): void {
   const st = persistenceState(server);
@@ -48,6 +61,7 @@ export function saveSync(server: Server): boolean {
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fs.renameSync(temp, rdbPath(server));
+    fsyncDir(path.dirname(temp));
   } catch (e) {
     server.log.warning(`Write error saving DB on disk: ${(e as Error).message}`);
     try {

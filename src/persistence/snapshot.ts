@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Server } from '../server/server.js';
 import type { ObjectValue, Value } from '../keyspace/db.js';
 import { ByteWriter } from './rdb/bytes.js';
@@ -161,6 +162,9 @@ export class BackgroundSave {
       throw new Error('the save was aborted');
     }
     await fs.promises.rename(this.options.temp, this.options.target);
+    // The rename made durable, as fsyncFileDir after Redis's rdbSave.
+    const dir = await fs.promises.open(path.dirname(this.options.target), 'r').catch(() => null);
+    if (dir) await dir.sync().catch(() => undefined).finally(() => dir.close());
   }
 }
 
