@@ -1,4 +1,5 @@
 import type { Server, CommandGate } from '../server/server.js';
+import { StartupError } from '../server/startup-error.js';
 import type { Client } from '../server/client.js';
 import type { Command } from '../commands/table.js';
 import { configUserLineCheck } from '../server/config.js';
@@ -62,7 +63,7 @@ export function installAcl(server: Server): void {
   const aclfile = config.get('aclfile');
   const fatal = (msg: string): never => {
     server.log.warning(msg);
-    throw new Error(msg);
+    throw new StartupError(msg);
   };
   if (aclfile !== '' && config.userLines.length !== 0) {
     fatal('Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.');

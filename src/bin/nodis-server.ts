@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Config, ConfigFileError, ConfigOpenError, argvToConfigText } from '../server/config.js';
+import { StartupError } from '../server/startup-error.js';
 import { Server } from '../server/server.js';
 import { Logger } from '../server/log.js';
 import { NODIS_OWN_VERSION, NODIS_VERSION } from '../server/version.js';
@@ -79,7 +80,14 @@ async function main(): Promise<void> {
     process.stderr.write(`Can't chdir to '${dir}': ${(e as Error).message}\n`);
     process.exit(1);
   }
-  const server = new Server(config);
+  let server: Server;
+  try {
+    server = new Server(config);
+  } catch (e) {
+    // Already logged in Redis's words by the module that refused (ACL file, users).
+    if (e instanceof StartupError) process.exit(1);
+    throw e;
+  }
   server.log.warning(`oO0OoO0OoO0Oo Nodis is starting oO0OoO0OoO0Oo`);
   server.log.warning(`Nodis version=${NODIS_OWN_VERSION}, redis_version=${NODIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
   if (file === null) {
