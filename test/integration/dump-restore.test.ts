@@ -61,6 +61,8 @@ test('DUMP payloads are byte-identical to redis-server for deterministic encodin
     const n = fromNodis.get(k)!;
     assert.equal(n.encoding, r.encoding, `encoding of ${k}`);
     if (r.encoding === 'hashtable' || r.encoding === 'skiplist') continue;
+    // Its consumer groups hold delivery and seen times: the wall clock of each server.
+    if (k === 'stream:big') continue;
     compared++;
     if (n.payload !== r.payload) differ.push(k);
   }
