@@ -92,6 +92,13 @@ function scriptCall(run: ScriptRun, argv: string[]): ReplyValue | string {
   sc.argv = argv;
   if (run.replFlags === 0) sc.preventPropagation = true;
   call(sc, cmd, argv);
+  // A read inside a script makes 7.0's call() track keys for the script's caller: the keys of the
+  // caller's own command (EVAL's declared keys), not those the read named.
+  const caller = run.request.caller;
+  if (caller.tracking && cmd.flags.has('readonly')) {
+    const top = server.commands.lookup(caller.argv);
+    if (top !== undefined) server.tracking?.rememberKeys(caller, top, caller.argv);
+  }
   const reader = new ReplyReader();
   for (const b of sc.reply.take()) reader.push(b);
   const r = reader.next();
