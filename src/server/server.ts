@@ -99,6 +99,8 @@ export class Server implements KeyspaceEvents {
    * appendfsync always fsyncs, what the batch changed before anyone hears of it.
    */
   readonly beforeReplyHooks: (() => void)[] = [];
+  /** Run when the server closes (SHUTDOWN, close()): the AOF writes, fsyncs and closes its file. */
+  readonly closeHooks: (() => void)[] = [];
   /** Loading a dataset at start-up: commands without the "loading" flag get LOADING. */
   loading = false;
   /** Clients blocked on keys (BLPOP, BZPOPMIN, XREAD BLOCK, ...). */
@@ -422,6 +424,7 @@ export class Server implements KeyspaceEvents {
     if (this.cronTimer) clearInterval(this.cronTimer);
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
     for (const c of [...this.clients.values()]) this.closeClient(c);
+    for (const h of this.closeHooks) h();
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
     this.listeners = [];
   }

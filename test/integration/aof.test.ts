@@ -8,6 +8,7 @@ import { startRedis, startNodis, haveRedisServer } from '../helpers/servers.js';
 import { NODIS_BIN, Watched } from '../helpers/processes.js';
 import { datasetCommands, keyspaceOf, diffKeyspaces, pipeline, callOk } from './rdb-keyspace.js';
 import type { ReplyValue } from '../../src/protocol/reply-reader.js';
+import { aofOf } from '../../src/persistence/aof/index.js';
 import { readManifest, waitRewriteDone, infoField, parseAof, lastIncr } from './aof-helpers.js';
 
 /**
@@ -361,6 +362,55 @@ test('BGREWRITEAOF replies, in progress and scheduled, and INFO persistence fiel
   } finally {
     await nodis.close();
     await redis.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an automatic rewrite starts when the AOF grew by auto-aof-rewrite-percentage', async () => {
+  const dir = tmpDir('auto');
+  const nodis = await startNodis({ dir, appendonly: 'yes', 'aof-use-rdb-preamble': 'no', 'auto-aof-rewrite-min-size': '4096', 'auto-aof-rewrite-percentage': '100' });
+  try {
+    const c = await RawClient.connect(nodis.port);
+    await pipeline(c, Array.from({ length: 200 }, (_, i) => ['SET', `key:${i % 20}`, 'x'.repeat(20)]));
+    c.close();
+    for (let i = 0; i < 100 && (await infoField(nodis.port, 'aof_rewrites')) === '0'; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitRewriteDone(nodis.port);
+    assert.equal(await infoField(nodis.port, 'aof_rewrites'), '1');
+    assert.equal(readManifest(dir), 'file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
+    // The base holds the 20 keys once each, far smaller than the 200 SETs.
+    assert.equal(parseAof(fs.readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.2.base.aof'))).length, 21);
+  } finally {
+    await nodis.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('after a failed AOF write, writes (and PING) get MISCONF until a write succeeds again', async () => {
+  const dir = tmpDir('misconf');
+  const nodis = await startNodis({ dir, appendonly: 'yes', 'aof-use-rdb-preamble': 'no' });
+  const aof = aofOf(nodis)!;
+  const good = aof.fd!;
+  // A descriptor open for reading only: the next write(2) fails with EBADF.
+  const readOnly = fs.openSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'r');
+  try {
+    const c = await RawClient.connect(nodis.port);
+    await pipeline(c, [['SET', 'a', '1']]);
+    aof.fd = readOnly;
+    assert.equal((await c.call('SET', 'b', '2'))?.raw.toString('latin1'), '+OK\r\n');
+    const misconf = '-MISCONF Errors writing to the AOF file: Bad file descriptor\r\n';
+    assert.equal((await c.call('SET', 'c', '3'))?.raw.toString('latin1'), misconf);
+    assert.equal((await c.call('PING'))?.raw.toString('latin1'), misconf);
+    assert.equal((await c.call('GET', 'a'))?.raw.toString('latin1'), '$1\r\n1\r\n');
+    assert.equal(await infoField(nodis.port, 'aof_last_write_status'), 'err');
+    aof.fd = good;
+    // The AOF's cron writes the pending buffer again; then writes are accepted.
+    for (let i = 0; i < 100 && (await infoField(nodis.port, 'aof_last_write_status')) !== 'ok'; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await c.call('SET', 'c', '3'))?.raw.toString('latin1'), '+OK\r\n');
+    c.close();
+    assert.deepEqual(parseAof(lastIncr(dir)), [['SELECT', '0'], ['SET', 'a', '1'], ['SET', 'b', '2'], ['SET', 'c', '3']]);
+  } finally {
+    fs.closeSync(readOnly);
+    await nodis.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

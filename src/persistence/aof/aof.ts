@@ -64,6 +64,7 @@ export class Aof {
   lastWriteStatus: 'ok' | 'err' = 'ok';
   /** strerror of the last failed write or fsync (the MISCONF reply quotes it). */
   lastWriteError = '';
+  private lastWriteErrorLog = 0;
   /** Last `#TS:` annotation written (aof-timestamp-enabled). */
   private curTimestamp = 0;
   readonly rewrite: RewriteStats = { inProgress: false, scheduled: false, startedAt: 0, lastTimeSec: -1, lastStatus: 'ok', count: 0, consecutiveFailures: 0 };
@@ -203,7 +204,11 @@ export class Aof {
 
   private writeFailed(e: Error): void {
     this.lastWriteError = strerror(e);
-    this.server.log.warning(`Error writing to the AOF file: ${this.lastWriteError}`);
+    // AOF_WRITE_LOG_ERROR_RATE: at most one such line every 30 seconds.
+    if (Date.now() - this.lastWriteErrorLog > 30_000) {
+      this.lastWriteErrorLog = Date.now();
+      this.server.log.warning(`Error writing to the AOF file: ${this.lastWriteError}`);
+    }
     if (this.policy === 'always') {
       this.server.log.warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
       process.exit(1);
@@ -235,6 +240,20 @@ export class Aof {
       onTick();
     }, 250);
     this.fsyncTimer.unref();
+  }
+
+  /** The server closes: what is buffered is written and fsynced, the file closed, the timer stopped. */
+  close(): void {
+    if (this.fsyncTimer !== null) clearInterval(this.fsyncTimer);
+    this.fsyncTimer = null;
+    if (this.fd !== null) this.server.log.notice('Calling fsync() on the AOF file.');
+    try {
+      this.closeCurrent();
+    } catch (e) {
+      this.server.log.warning(`Error closing the AOF file: ${strerror(e as Error)}`);
+      this.fd = null;
+    }
+    this.stopAppending();
   }
 
   /** Opens a file of the AOF directory for appending. */

@@ -3,7 +3,7 @@ import type { Client } from '../../server/client.js';
 import type { Command } from '../../commands/table.js';
 import { Aof } from './aof.js';
 import { loadAppendOnlyFiles } from './loader.js';
-import { rewriteCron, startAppendOnly, stopAppendOnly } from './rewrite.js';
+import { abortRewrite, rewriteCron, startAppendOnly, stopAppendOnly } from './rewrite.js';
 import { persistenceState } from '../state.js';
 import { ManifestError } from './manifest.js';
 
@@ -39,6 +39,10 @@ export function installAof(server: Server): void {
   const aof = new Aof(server);
   instances.set(server, aof);
   aof.startTimer(() => rewriteCron(aof, bgsaveRunning(server)));
+  server.closeHooks.push(() => {
+    abortRewrite(aof);
+    aof.close();
+  });
   // After the RDB's check (writeCommandsDeniedByDiskError looks at the RDB first).
   const previous = server.writeGate;
   server.writeGate = (c, cmd, argv) => (previous ? previous(c, cmd, argv) : null) ?? aofWriteGate(aof, c, cmd);

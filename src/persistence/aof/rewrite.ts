@@ -189,6 +189,14 @@ export function runScheduled(aof: Aof): void {
   startRewrite(aof);
 }
 
+/** killAppendOnlyChild at shutdown: the running rewrite's result is dropped (its temp file removed). */
+export function abortRewrite(aof: Aof): void {
+  if (!aof.rewrite.inProgress) return;
+  aof.server.log.warning('There is a child rewriting the AOF. Killing it!');
+  generations.set(aof, (generations.get(aof) ?? 0) + 1);
+  aof.rewrite.inProgress = false;
+}
+
 /** stopAppendOnly: CONFIG SET appendonly no. */
 export function stopAppendOnly(aof: Aof): void {
   aof.closeCurrent();
