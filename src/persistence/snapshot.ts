@@ -118,6 +118,10 @@ export class BackgroundSave {
         w.reset();
       };
       writeHeader(w, server, opts, this.options.aofBase ?? false);
+      // rdb-key-save-delay (hidden; Redis's tests slow a save down with it): microseconds per key,
+      // honoured as slices of fewer keys with a pause between them.
+      const delayUs = server.config.int('rdb-key-save-delay');
+      const keysPerSlice = delayUs > 0 ? Math.max(1, Math.floor(10000 / delayUs)) : Infinity;
       for (const [dbId, first, count, expires] of this.dbRuns) {
         writeSelectDb(w, dbId, count, expires);
         let i = first;
@@ -126,6 +130,7 @@ export class BackgroundSave {
           if (this.aborted) throw new Error('the save was aborted');
           const deadline = Date.now() + SLICE_MS;
           const now = Date.now();
+          const sliceEnd = i + keysPerSlice;
           while (i < end) {
             const v = this.values[i]!;
             let bytes: Buffer | undefined;
@@ -139,10 +144,12 @@ export class BackgroundSave {
             this.values[i] = '';
             i++;
             this.keysProcessed++;
+            if (i >= sliceEnd) break;
             if ((i & 31) === 0 && (w.pos >= SLICE_BYTES || Date.now() >= deadline)) break;
           }
           await flush();
-          await new Promise<void>((r) => setImmediate(r));
+          if (delayUs > 0) await new Promise<void>((r) => setTimeout(r, 10));
+          else await new Promise<void>((r) => setImmediate(r));
         }
       }
       // The trailer's CRC covers everything before it: flush first so `crc` is up to date.
