@@ -81,7 +81,7 @@ export function formatCDouble(spec: string, n: number): string {
     return mant + 'e' + (exp < 0 ? '-' : '+') + (Math.abs(exp) < 10 ? '0' : '') + Math.abs(exp);
   };
   const fixed = (x: number, p: number): string => {
-    let s = x < 1e21 ? x.toFixed(p) : BigInt(x).toString() + (p > 0 ? '.' + '0'.repeat(p) : '');
+    let s = x < 1e21 ? fixedHalfEven(x, p) : BigInt(x).toString() + (p > 0 ? '.' + '0'.repeat(p) : '');
     if (alt && p === 0) s += '.';
     return s;
   };
@@ -104,6 +104,31 @@ export function formatCDouble(spec: string, n: number): string {
   if (flags.includes('-')) return sign + body + ' '.repeat(width - len);
   if (flags.includes('0') && a === a && a !== Infinity) return sign + '0'.repeat(width - len) + body;
   return ' '.repeat(width - len) + sign + body;
+}
+
+/**
+ * x.toFixed(p), except that an exact tie rounds to even as C's printf does (2.5 -> "2", 0.125 ->
+ * "0.12"); toFixed rounds ties up. x is finite, 0 <= x < 1e21.
+ */
+function fixedHalfEven(x: number, p: number): string {
+  const s = x.toFixed(p);
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, x);
+  const hi = dv.getUint32(0);
+  let e = (hi >>> 20) & 0x7ff;
+  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(dv.getUint32(4));
+  if (e === 0) e = 1;
+  else m |= 1n << 52n;
+  const exp = e - 1075;
+  if (exp >= 0) return s;
+  // x * 10^p * 2 = m * 10^p * 2 / 2^-exp: a tie when that is an odd integer.
+  const num = m * 10n ** BigInt(p) * 2n;
+  const den = 1n << BigInt(-exp);
+  if (num % den !== 0n || ((num / den) & 1n) === 0n) return s;
+  let n = (num / den - 1n) / 2n;
+  if ((n & 1n) === 1n) n += 1n;
+  const digits = n.toString().padStart(p + 1, '0');
+  return p === 0 ? digits : digits.slice(0, digits.length - p) + '.' + digits.slice(digits.length - p);
 }
 
 interface Patch {
