@@ -21,6 +21,7 @@ import type { LauxlibApi, LuaApi, LuaLibOpeners, LuaString } from './fengari.js'
  *   and setmetatable on a protected table raise "Attempt to modify a readonly table".
  * - string.format's integer conversions truncate a float as 5.1 does ('%d' of 3.7 is "3").
  * - Runtime type errors are worded as in 5.1 ("attempt to call global 'f' (a nil value)").
+ * - Strings convert to numbers as strtod does, so "inf" and "nan" are numbers.
  * - Syntax errors quote tokens as 5.1 does ("near '<eof>'").
  * - string.format's %e/%f/%g follow C's printf; string.rep has no separator; 5.3's operators
  *   (//, &, |, ~, <<, >>) are syntax errors.
@@ -210,6 +211,12 @@ module.exports.lua_rawset `,
     file: 'lparser.js',
     from: '        check_condition(ls, v.v.k === expkind.VCALL, to_luastring("syntax error", true));',
     to: '        if (v.v.k !== expkind.VCALL) error_expected(ls, 61 /* = */);',
+  },
+  // 5.1 converts with strtod, which reads "inf", "infinity" and "nan" (tonumber('inf'), 'inf' + 1).
+  {
+    file: 'lobject.js',
+    from: "    if (mode === 'n')  /* reject 'inf' and 'nan' */\n        return null;",
+    to: "    if (mode === 'n') {\n        let m = /^[ \\f\\n\\r\\t\\v]*([-+]?)(inf(inity)?|nan)[ \\f\\n\\r\\t\\v]*$/i.exec(to_jsstring(s));\n        if (m === null) return null;\n        let v = m[2].toLowerCase() === 'nan' ? NaN : Infinity;\n        return { n: m[1] === '-' ? -v : v, i: s.length };\n    }",
   },
   // JS functions are what Lua 5.1 calls C functions: Redis's error handler looks for what == "C".
   { file: 'ldebug.js', from: 'ar.source = to_luastring("=[JS]", true);', to: 'ar.source = to_luastring("=[C]", true);' },
