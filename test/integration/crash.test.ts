@@ -63,6 +63,8 @@ for (const fsync of ['always', 'everysec']) {
 
       const second = spawnServer(dir, fsync);
       const port2 = await second.port();
+      // Loading happens after the port is bound (clients get LOADING meanwhile).
+      await second.waitFor(/Ready to accept connections/);
       const c = await RawClient.connect(port2);
       try {
         const missing: Ack[] = [];

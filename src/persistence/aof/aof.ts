@@ -65,6 +65,8 @@ export class Aof {
   /** strerror of the last failed write or fsync (the MISCONF reply quotes it). */
   lastWriteError = '';
   private lastWriteErrorLog = 0;
+  /** Bumped when the current file is closed: a background fsync started before is then moot. */
+  private fileGen = 0;
   /** Last `#TS:` annotation written (aof-timestamp-enabled). */
   private curTimestamp = 0;
   readonly rewrite: RewriteStats = { inProgress: false, scheduled: false, startedAt: 0, lastTimeSec: -1, lastStatus: 'ok', count: 0, consecutiveFailures: 0 };
@@ -144,24 +146,7 @@ export class Aof {
    */
   flush(force = false): void {
     const fd = this.fd;
-    if (fd === null) return;
-    if (this.bufLen !== 0) {
-      const data = Buffer.from(this.buf.length === 1 ? this.buf[0]! : this.buf.join(''), 'latin1');
-      try {
-        let off = 0;
-        while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
-      } catch (e) {
-        this.writeFailed(e as Error);
-        return;
-      }
-      this.buf = [];
-      this.bufLen = 0;
-      this.currentSize += data.length;
-      if (this.lastWriteStatus === 'err') {
-        this.server.log.warning('AOF write error looks solved, Redis can write again.');
-        this.lastWriteStatus = 'ok';
-      }
-    }
+    if (fd === null || !this.writeBuffer(fd)) return;
     if (this.policy === 'always') {
       if (this.fsyncOffset !== this.currentSize) {
         try {
@@ -178,6 +163,27 @@ export class Aof {
     }
   }
 
+  /** write(2) of the buffer; false (and the buffer kept for a retry) when it failed. */
+  private writeBuffer(fd: number): boolean {
+    if (this.bufLen === 0) return true;
+    const data = Buffer.from(this.buf.length === 1 ? this.buf[0]! : this.buf.join(''), 'latin1');
+    try {
+      let off = 0;
+      while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
+    } catch (e) {
+      this.writeFailed(e as Error);
+      return false;
+    }
+    this.buf = [];
+    this.bufLen = 0;
+    this.currentSize += data.length;
+    if (this.lastWriteStatus === 'err') {
+      this.server.log.warning('AOF write error looks solved, Redis can write again.');
+      this.lastWriteStatus = 'ok';
+    }
+    return true;
+  }
+
   /** aof_background_fsync: fdatasync through libuv's thread pool, never on the command path. */
   private backgroundFsync(): void {
     const fd = this.fd;
@@ -188,17 +194,19 @@ export class Aof {
     }
     this.fsyncInProgress = true;
     const upTo = this.currentSize;
+    const gen = this.fileGen;
     this.lastFsync = Date.now();
     fs.fdatasync(fd, (err) => {
       this.fsyncInProgress = false;
+      // The file was closed meanwhile (and fsynced then): this result is about nothing current.
+      if (gen !== this.fileGen) return;
       if (err) {
         this.server.log.warning(`Error writing to the AOF file: ${err.message}`);
         this.lastWriteStatus = 'err';
         this.lastWriteError = strerror(err);
         return;
       }
-      // Only when the file is still the same one (a rewrite may have switched it meanwhile).
-      if (this.fd === fd && upTo > this.fsyncOffset) this.fsyncOffset = upTo;
+      if (upTo > this.fsyncOffset) this.fsyncOffset = upTo;
     });
   }
 
@@ -265,14 +273,16 @@ export class Aof {
   closeCurrent(): void {
     const fd = this.fd;
     if (fd === null) return;
-    this.flush(true);
+    this.writeBuffer(fd);
     try {
       fs.fsyncSync(fd);
     } catch {
       // Closing anyway: the data is in the page cache.
     }
+    this.fileGen++;
     fs.closeSync(fd);
     this.fd = null;
+    this.fsyncOffset = this.currentSize;
   }
 
   /** getNewIncrAofName: the next incremental file, added to `m`. */
