@@ -131,3 +131,33 @@ test('keys already expired are not loaded', { skip }, async () => {
     await again.close();
   }
 });
+
+test('function libraries travel in RDB files both ways (FUNCTION2)', { skip }, async () => {
+  const code = "#!lua name=rdblib\nredis.register_function('rdbecho', function(keys, args) return args[1] end)";
+  const r1 = await startRedis();
+  const dirA = tempDir();
+  let nodis: Server | null = null;
+  let r2: RunningRedis | null = null;
+  try {
+    const c = await RawClient.connect(r1.port);
+    assert.equal(text(await callOk(c, 'FUNCTION', 'LOAD', code)), 'rdblib');
+    await callOk(c, 'SAVE');
+    c.close();
+    fs.copyFileSync(path.join(r1.dir, 'dump.rdb'), path.join(dirA, 'dump.rdb'));
+    nodis = await startNodis({ dir: dirA });
+    const n = await RawClient.connect(nodis.port);
+    assert.equal(text(await callOk(n, 'FCALL', 'rdbecho', '0', 'from-redis')), 'from-redis');
+    await callOk(n, 'SET', 'marker', 'written by nodis');
+    await callOk(n, 'SAVE');
+    n.close();
+    r2 = await startRedis({ dir: dirA, dbfilename: 'dump.rdb' });
+    const c2 = await RawClient.connect(r2.port);
+    assert.equal(text(await callOk(c2, 'GET', 'marker')), 'written by nodis');
+    assert.equal(text(await callOk(c2, 'FCALL', 'rdbecho', '0', 'from-nodis')), 'from-nodis');
+    c2.close();
+  } finally {
+    await r1.stop();
+    await nodis?.close();
+    await r2?.stop();
+  }
+});
