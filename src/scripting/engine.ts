@@ -170,8 +170,6 @@ function busyGate(run: ScriptRun): (c: Client, cmd: { fullName: string; flags: S
   };
 }
 
-let nextEngineId = 1;
-
 export class LuaEngine {
   readonly L: LuaState;
   /** The coroutine scripts run in; replaced after a run that ended in a raw error. */
@@ -179,7 +177,6 @@ export class LuaEngine {
   private active: ScriptRun | null = null;
   /** The client scripts run their commands as (Redis's lua_client / engine client). */
   readonly scriptClient: Client;
-  readonly id = nextEngineId++;
 
   constructor(
     readonly server: Server,
@@ -272,6 +269,8 @@ export class LuaEngine {
     const noWrites = (req.flags & SCRIPT_FLAG.NO_WRITES) !== 0;
     // pre_command_oom_state: dispatch has just evicted what it could; asking again tells whether it sufficed.
     const startedOom = server.maxmemory !== 0 && !performEvictions(server);
+    // CLIENT_ALLOW_OOM: what a master or the AOF sends is obeyed whatever the memory.
+    const allowOomClient = c.role === 'master' || c.socket === null;
     if (declared) {
       if (!noWrites) {
         if (server.writeGate !== null) {
@@ -286,7 +285,7 @@ export class LuaEngine {
           return;
         }
       }
-      if (startedOom && !c.noEvict && (req.flags & (SCRIPT_FLAG.ALLOW_OOM | SCRIPT_FLAG.NO_WRITES)) === 0) {
+      if (startedOom && !allowOomClient && (req.flags & (SCRIPT_FLAG.ALLOW_OOM | SCRIPT_FLAG.NO_WRITES)) === 0) {
         c.reply.error("OOM command not allowed when used memory > 'maxmemory'.");
         return;
       }
@@ -302,7 +301,7 @@ export class LuaEngine {
     sc.reply.resp = 2;
     sc.authenticated = true;
     const readOnly = req.readOnly || (declared && noWrites);
-    const allowOom = c.noEvict || (declared && (req.flags & SCRIPT_FLAG.ALLOW_OOM) !== 0);
+    const allowOom = allowOomClient || (declared && (req.flags & SCRIPT_FLAG.ALLOW_OOM) !== 0);
     const canYield = c.socket !== null && !c.inExec && !c.inScript;
     const run = new ScriptRun(this, req, sc, readOnly, allowOom, startedOom, canYield);
     this.active = run;
