@@ -69,6 +69,8 @@ export function installPersistence(server: Server): void {
   };
   // flushAllDataAndResetRDB: FLUSHALL drops a running BGSAVE and, with save points, saves the
   // empty dataset at once (rdbSave resets the dirty count; FLUSHALL then adds its one change).
+  // A server that closes (SHUTDOWN NOSAVE, an embedding's close()) drops its running BGSAVE.
+  server.closeHooks.push(() => abortBackgroundSave(server));
   server.flushAllHooks.push(() => {
     abortBackgroundSave(server);
     if (savePoints(server).length > 0) saveSync(server);

@@ -92,6 +92,8 @@ export class BackgroundSave {
   /** Stops the job (SHUTDOWN, FLUSHALL): the temporary file is removed, the target untouched. */
   abort(): void {
     this.aborted = true;
+    // rdbRemoveTempFile: gone now, also when the process exits before the writer notices.
+    fs.rmSync(this.options.temp, { force: true });
   }
 
   private release(): void {
