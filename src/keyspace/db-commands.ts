@@ -38,6 +38,12 @@ function flushdb(c: Client, argv: string[]): void {
   c.server.tracking?.invalidateOnFlush();
   c.server.dirty += flushDb(c.server, c.db);
   c.reply.ok();
+  // forceCommandPropagation: FLUSHDB propagates even when the database was already empty.
+  const prop = c.server.propagation;
+  if (prop.active) {
+    prop.also(c.db.id, argv);
+    c.preventPropagation = true;
+  }
 }
 
 function flushall(c: Client, argv: string[]): void {

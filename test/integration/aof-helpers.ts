@@ -33,7 +33,8 @@ export function parseAof(data: Buffer): string[][] {
 
 /** Millisecond times near now (relative expiries made absolute) as "<now>", so two runs compare. */
 export function normalizeTimes(cmds: string[][], now = Date.now()): string[][] {
-  return cmds.map((argv) => argv.map((a) => (/^\d{13}$/.test(a) && Math.abs(Number(a) - now) < 3 * 86400_000 ? '<now>' : a)));
+  // Also stream IDs made from the clock (XADD *): "<ms>-<seq>".
+  return cmds.map((argv) => argv.map((a) => (/^\d{13}(-\d+)?$/.test(a) && Math.abs(Number(a.split('-')[0]) - now) < 3 * 86400_000 ? '<now>' : a)));
 }
 
 export function readManifest(dir: string): string {
