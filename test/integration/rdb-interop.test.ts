@@ -161,3 +161,43 @@ test('function libraries travel in RDB files both ways (FUNCTION2)', { skip }, a
     await r2?.stop();
   }
 });
+
+test('LRU idle times (IDLE) and LFU counters (FREQ) survive the trip both ways', { skip }, async () => {
+  for (const policy of ['allkeys-lru', 'allkeys-lfu']) {
+    const r1 = await startRedis({ 'maxmemory-policy': policy });
+    const dir = tempDir();
+    let nodis: Server | null = null;
+    let r2: RunningRedis | null = null;
+    const probe = policy === 'allkeys-lru' ? 'IDLETIME' : 'FREQ';
+    try {
+      const c = await RawClient.connect(r1.port);
+      await callOk(c, 'SET', 'k', 'v');
+      if (policy === 'allkeys-lru') await callOk(c, 'RESTORE', 'old', '0', bulkOf(await callOk(c, 'DUMP', 'k')), 'IDLETIME', '5000');
+      else await callOk(c, 'RESTORE', 'old', '0', bulkOf(await callOk(c, 'DUMP', 'k')), 'FREQ', '77');
+      const want = Number(text(await callOk(c, 'OBJECT', probe, 'old')));
+      await callOk(c, 'SAVE');
+      c.close();
+      fs.copyFileSync(path.join(r1.dir, 'dump.rdb'), path.join(dir, 'dump.rdb'));
+      nodis = await startNodis({ dir, 'maxmemory-policy': policy });
+      const n = await RawClient.connect(nodis.port);
+      const got = Number(text(await callOk(n, 'OBJECT', probe, 'old')));
+      assert.ok(Math.abs(got - want) <= 2, `${probe}: Redis ${want}, Nodis ${got}`);
+      await callOk(n, 'SAVE');
+      n.close();
+      r2 = await startRedis({ dir, dbfilename: 'dump.rdb', 'maxmemory-policy': policy });
+      const c2 = await RawClient.connect(r2.port);
+      const back = Number(text(await callOk(c2, 'OBJECT', probe, 'old')));
+      assert.ok(Math.abs(back - want) <= 3, `${probe} back in Redis: ${back}, first ${want}`);
+      c2.close();
+    } finally {
+      await r1.stop();
+      await nodis?.close();
+      await r2?.stop();
+    }
+  }
+});
+
+function bulkOf(v: { t: string; v?: unknown }): string {
+  assert.equal(v.t, 'bulk');
+  return v.v as string;
+}
