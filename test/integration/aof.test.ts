@@ -414,3 +414,20 @@ test('after a failed AOF write, writes (and PING) get MISCONF until a write succ
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('CONFIG SET appendonly yes over an old AOF directory continues its sequence and retires its files', async () => {
+  const dir = dirWithIncr(GOOD);
+  const nodis = await startNodis({ dir, 'aof-use-rdb-preamble': 'no' });
+  try {
+    const c = await RawClient.connect(nodis.port);
+    await pipeline(c, [['SET', 'k', 'v'], ['CONFIG', 'SET', 'appendonly', 'yes']]);
+    await waitRewriteDone(nodis.port);
+    c.close();
+    assert.equal(readManifest(dir), 'file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
+    for (let i = 0; i < 50 && fs.readdirSync(path.join(dir, 'appendonlydir')).length > 3; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'appendonlydir')).sort(), ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
+  } finally {
+    await nodis.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

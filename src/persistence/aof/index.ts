@@ -5,7 +5,7 @@ import { Aof } from './aof.js';
 import { loadAppendOnlyFiles } from './loader.js';
 import { abortRewrite, rewriteCron, startAppendOnly, stopAppendOnly } from './rewrite.js';
 import { persistenceState } from '../state.js';
-import { ManifestError } from './manifest.js';
+import { Manifest, ManifestError } from './manifest.js';
 
 export { AofLoadError } from './loader.js';
 
@@ -38,6 +38,14 @@ function aofWriteGate(aof: Aof, c: Client, cmd: Command): string | null {
 export function installAof(server: Server): void {
   const aof = new Aof(server);
   instances.set(server, aof);
+  // Redis reads the manifest at start-up even with AOF off, so that turning it on later
+  // continues the sequence numbers and retires the old files. A bad one matters only when
+  // the AOF is loaded (loadAppendOnly reads it again and reports it).
+  try {
+    aof.loadManifestFromDisk();
+  } catch {
+    aof.manifest = new Manifest();
+  }
   aof.startTimer(() => rewriteCron(aof, bgsaveRunning(server)));
   server.closeHooks.push(() => {
     abortRewrite(aof);
