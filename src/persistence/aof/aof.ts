@@ -147,6 +147,8 @@ export class Aof {
   flush(force = false): void {
     const fd = this.fd;
     if (fd === null || !this.writeBuffer(fd)) return;
+    // no-appendfsync-on-rewrite: while a rewrite (or a BGSAVE) writes, no fsync at all.
+    if (this.skipFsync()) return;
     if (this.policy === 'always') {
       if (this.fsyncOffset !== this.currentSize) {
         try {
@@ -161,6 +163,13 @@ export class Aof {
     } else if (this.policy === 'everysec' && (force || Date.now() - this.lastFsync >= 1000)) {
       this.backgroundFsync();
     }
+  }
+
+  /** Set by the module: whether a background rewrite or BGSAVE is writing now. */
+  backgroundJobActive: () => boolean = () => this.rewrite.inProgress;
+
+  private skipFsync(): boolean {
+    return this.server.config.bool('no-appendfsync-on-rewrite') && this.backgroundJobActive();
   }
 
   /** write(2) of the buffer; false (and the buffer kept for a retry) when it failed. */

@@ -46,6 +46,7 @@ export function installAof(server: Server): void {
   } catch {
     aof.manifest = new Manifest();
   }
+  aof.backgroundJobActive = () => aof.rewrite.inProgress || bgsaveRunning(server);
   aof.startTimer(() => rewriteCron(aof, bgsaveRunning(server)));
   server.closeHooks.push(() => {
     abortRewrite(aof);
