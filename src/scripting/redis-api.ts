@@ -5,6 +5,7 @@ import { pushErrorTable, pushReply } from './convert.js';
 import type { LuaEngine, ScriptRun } from './engine.js';
 import { ReplyReader, type ReplyValue } from '../protocol/reply-reader.js';
 import { call } from '../commands/dispatch.js';
+import { aclAllows, aclCheckCommand } from '../acl/index.js';
 import { NODIS_VERSION as REDIS_VERSION } from '../server/version.js';
 import type { LogLevel } from '../server/log.js';
 
@@ -52,13 +53,6 @@ function argsToArgv(L: LuaState): string[] | null {
 }
 
 /** The ACL gate's NOPERM texts, as scriptVerifyACL words them for a script. */
-function scriptAclError(denied: string): string {
-  if (denied.includes('channel')) return "The user executing the script can't publish to the channel mentioned in the command";
-  if (denied.includes('key')) return "The user executing the script can't access at least one of the keys mentioned in the command arguments";
-  if (denied.includes('command')) return "The user executing the script can't run this command or subcommand";
-  return 'The user executing the script is lacking the permissions for the command';
-}
-
 /**
  * scriptCall: runs one command for the script. Answers its reply, or the text of an error that
  * refused it before it ran.
@@ -72,10 +66,9 @@ function scriptCall(run: ScriptRun, argv: string[]): ReplyValue | string {
   const argc = argv.length;
   if ((cmd.arity > 0 && cmd.arity !== argc) || argc < -cmd.arity) return 'Wrong number of args calling Redis command from script';
   if (cmd.flags.has('noscript')) return 'This Redis command is not allowed from script';
-  if (server.aclGate !== null) {
-    const denied = server.aclGate(sc, cmd, argv);
-    if (denied !== null) return scriptAclError(denied);
-  }
+  // scriptVerifyACL: logged with context "lua" and the caller's client info.
+  const denied = aclCheckCommand(sc, cmd, argv, run.request.caller);
+  if (denied !== null) return denied;
   const write = cmd.isWrite();
   if (write) {
     if (run.readOnly) return 'Write commands are not allowed from read-only scripts.';
@@ -284,7 +277,7 @@ export function registerRedisApi(engine: LuaEngine): void {
     if (argv === null) return raise(l, 'Lua redis lib command arguments must be strings or integers');
     const cmd = server.commands.lookup(argv);
     if (cmd === undefined || cmd.handler === null) return raise(l, 'Invalid command passed to redis.acl_check_cmd()');
-    lua.lua_pushboolean(l, server.aclGate === null || server.aclGate(run.scriptClient, cmd, argv) === null);
+    lua.lua_pushboolean(l, aclAllows(run.scriptClient, cmd, argv));
     return 1;
   });
   lua.lua_setglobal(L, 'redis');

@@ -1,10 +1,21 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (dist/test/helpers is three levels below it). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const NODIS_BIN = path.join(REPO_ROOT, 'dist/src/bin/nodis-server.js');
+
+/**
+ * Children run in a fresh directory unless told otherwise: a nodis-server saves dump.rdb into
+ * its working directory on SHUTDOWN or SIGTERM (default save points), and one started later in
+ * the same place would load it.
+ */
+function isolated<T extends SpawnOptions>(opts: T): T {
+  return opts.cwd !== undefined ? opts : { ...opts, cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-cwd-')) };
+}
 
 export interface Finished {
   code: number | null;
@@ -16,7 +27,7 @@ export interface Finished {
 /** Runs a program to its end (killed after `ms`), with optional stdin, and collects its output. */
 export function run(cmd: string, args: string[], opts: SpawnOptions & { input?: string; ms?: number } = {}): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { ...opts, stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(cmd, args, { ...isolated(opts), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
@@ -59,7 +70,7 @@ export class Watched {
   }
 
   static spawn(cmd: string, args: string[], opts: SpawnOptions = {}): Watched {
-    return new Watched(spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] }));
+    return new Watched(spawn(cmd, args, { ...isolated(opts), stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 
   /** The first match of `re` in the output so far or to come (rejects after `ms` or on exit). */

@@ -197,10 +197,13 @@ test('SHUTDOWN through redis-cli stops a nodis-server process; SIGTERM exits 0',
   assert.equal(st.code, 0);
 });
 
-test('SHUTDOWN SAVE without a way to save refuses to stop, FORCE stops anyway', async () => {
-  const s = Watched.spawn('node', [NODIS_BIN, '--port', '0']);
+test('SHUTDOWN SAVE that cannot save refuses to stop, FORCE stops anyway', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-shutdown-'));
+  const s = Watched.spawn('node', [NODIS_BIN, '--port', '0', '--dir', dir]);
   try {
     const port = await s.port();
+    // The directory goes away under the running server: every save now fails, as in Redis.
+    fs.rmSync(dir, { recursive: true, force: true });
     let res = await run('redis-cli', ['-p', String(port), 'SHUTDOWN', 'SAVE']);
     assert.match(res.stdout, /ERR Errors trying to SHUTDOWN\. Check logs\./);
     // Default save points are configured: a plain SHUTDOWN saves too, and fails the same way.
@@ -213,5 +216,6 @@ test('SHUTDOWN SAVE without a way to save refuses to stop, FORCE stops anyway', 
     assert.equal(code, 0);
   } finally {
     await s.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
