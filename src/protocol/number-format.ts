@@ -110,7 +110,7 @@ export function formatDouble(d: number): string {
 }
 
 /** A finite double as an exact m * 2^e with integer m. */
-function dyadic(d: number): [bigint, number] {
+export function dyadic(d: number): [bigint, number] {
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, Math.abs(d));
   const bits = view.getBigUint64(0);
@@ -120,7 +120,7 @@ function dyadic(d: number): [bigint, number] {
 }
 
 /** Whether |d| equals digits * 10^exp10 exactly. */
-function equalsDecimal(d: number, digits: bigint, exp10: number): boolean {
+export function equalsDecimal(d: number, digits: bigint, exp10: number): boolean {
   const [m, e] = dyadic(d);
   let left = m;
   let right = digits;

@@ -1,4 +1,5 @@
 import { lua, lauxlib, type LuaState, type LuaCFunction } from './lua-api.js';
+import { equalsDecimal } from '../../protocol/number-format.js';
 
 /**
  * Helpers shared by the bundled libraries. They reproduce the Lua 5.1 C API behaviours Redis's
@@ -156,28 +157,6 @@ export class ByteBuilder {
   push(L: LuaState): void {
     lua.lua_pushlstring(L, this.buf, this.length);
   }
-}
-
-/** A finite nonzero |d| as an exact m * 2^e with integer m. */
-function dyadic(d: number): [bigint, number] {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, Math.abs(d));
-  const bits = view.getBigUint64(0);
-  const biased = Number(bits >> 52n);
-  const frac = bits & ((1n << 52n) - 1n);
-  return biased === 0 ? [frac, -1074] : [frac | (1n << 52n), biased - 1075];
-}
-
-/** Whether |d| equals digits * 10^exp10 exactly. */
-function equalsDecimal(d: number, digits: bigint, exp10: number): boolean {
-  const [m, e] = dyadic(d);
-  let left = m;
-  let right = digits;
-  if (e >= 0) left <<= BigInt(e);
-  else right <<= BigInt(-e);
-  if (exp10 >= 0) right *= 10n ** BigInt(exp10);
-  else left *= 10n ** BigInt(-exp10);
-  return left === right;
 }
 
 /**
