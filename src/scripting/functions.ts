@@ -1,6 +1,7 @@
 import type { Server } from '../server/server.js';
 import type { LuaHook, LuaJsFunction, LuaState } from './fengari.js';
 import { fromLuaString, lua, lauxlib, toLuaString } from './lua.js';
+import { protectRecursively } from './sandbox.js';
 import { pushErrorTable } from './convert.js';
 import { LuaEngine, SCRIPT_FLAG_NAMES } from './engine.js';
 import { splitArgs } from '../protocol/parser.js';
@@ -82,21 +83,6 @@ function setErrorMetatable(L: LuaState): void {
   lua.lua_pushjsfunction(L, nonexistentGlobal);
   lua.lua_setfield(L, -2, '__index');
   lua.lua_setmetatable(L, -2);
-}
-
-function protectRecursively(L: LuaState): void {
-  if (lua.lua_isreadonlytable(L, -1)) return;
-  lua.lua_enablereadonlytable(L, -1, true);
-  lua.lua_checkstack(L, 2);
-  lua.lua_pushnil(L);
-  while (lua.lua_next(L, -2)) {
-    if (lua.lua_istable(L, -1)) protectRecursively(L);
-    lua.lua_pop(L, 1);
-  }
-  if (lua.lua_getmetatable(L, -1)) {
-    protectRecursively(L);
-    lua.lua_pop(L, 1);
-  }
 }
 
 /** What register_function collects while a library loads (loadCtx). */

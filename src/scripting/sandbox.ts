@@ -275,7 +275,7 @@ const nonexistentGlobal: LuaJsFunction = (L) => {
 };
 
 /** luaSetTableProtectionRecursively: the table at the top of the stack. */
-function protectRecursively(L: LuaState): void {
+export function protectRecursively(L: LuaState): void {
   if (lua.lua_isreadonlytable(L, -1)) return;
   lua.lua_enablereadonlytable(L, -1, true);
   lua.lua_checkstack(L, 2);
