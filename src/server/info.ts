@@ -80,6 +80,14 @@ export interface MemoryFigures {
   dataset: number;
 }
 
+/**
+ * used_memory_startup never counts more than Redis 7.0's own (about 0.9 MB, rounded up to 1 MB):
+ * an embedded server shares its process heap with the host (a test runner holding hundreds of MB
+ * of garbage from earlier work), which is not the server's memory. Eviction weighs this baseline
+ * plus the dataset estimate against maxmemory.
+ */
+const MAX_STARTUP_MEMORY = 1024 * 1024;
+
 /** used_memory at server creation, for used_memory_startup. */
 const startupMemory = new WeakMap<Server, number>();
 
@@ -88,7 +96,7 @@ export function memoryFigures(server: Server): MemoryFigures {
   const used = m.heapUsed + m.external + m.arrayBuffers;
   if (!startupMemory.has(server)) startupMemory.set(server, used);
   if (used > server.stats.peakMemory) server.stats.peakMemory = used;
-  const startup = Math.min(startupMemory.get(server)!, used);
+  const startup = Math.min(startupMemory.get(server)!, used, MAX_STARTUP_MEMORY);
   // Per-client overhead is a rough count of the objects every connection keeps (parser, reply buffer).
   const overhead = startup + server.clients.size * 20 * 1024;
   return { used, rss: m.rss, peak: server.stats.peakMemory, startup, overhead: Math.min(overhead, used), dataset: Math.max(0, used - Math.min(overhead, used)) };
