@@ -6,7 +6,7 @@ import { allowProtectedAction } from './config.js';
 import { abortExec, flagTransaction, isQueuedInMulti, queueCommand } from './multi.js';
 import { subscribedContextError } from '../pubsub/context.js';
 import { performEvictions, rejectedOnOom } from '../server/evict.js';
-import { feedMonitors, hasMonitors } from '../pubsub/monitor.js';
+import { feedMonitors, hasMonitors, slowlogArgv } from '../pubsub/monitor.js';
 
 /** Replies of commands run under CLIENT REPLY OFF/SKIP go here and are dropped. */
 const discard = new Reply();
@@ -181,6 +181,6 @@ export function call(c: Client, cmd: Command, argv: string[], rerun = false): vo
   c.commands++;
   const threshold = server.slowlogThreshold;
   if (threshold >= 0 && micros >= threshold && !cmd.flags.has('skip_slowlog')) {
-    server.slowlog.maybeAdd(threshold, server.config.int('slowlog-max-len'), micros, argv, c.addr, c.name);
+    server.slowlog.maybeAdd(threshold, server.config.int('slowlog-max-len'), micros, slowlogArgv(cmd, argv), c.addr, c.name);
   }
 }

@@ -85,6 +85,12 @@ function redacted(cmd: Command, argv: readonly string[]): Set<number> | null {
   return null;
 }
 
+/** argv as SLOWLOG keeps it: the arguments MONITOR hides are "(redacted)" there too. */
+export function slowlogArgv(cmd: Command, argv: string[]): string[] {
+  const hide = redacted(cmd, argv);
+  return hide === null ? argv : argv.map((a, j) => (hide.has(j) ? '(redacted)' : a));
+}
+
 function timestamp(): string {
   const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
   const sec = Math.floor(us / 1e6);
