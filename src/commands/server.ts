@@ -1,4 +1,5 @@
 import type { CommandDef } from './table.js';
+import { debugReload } from '../persistence/debug-reload.js';
 import type { Client } from '../server/client.js';
 import type { Value } from '../keyspace/db.js';
 import { ERR } from '../errors.js';
@@ -374,6 +375,8 @@ function debug(c: Client, argv: string[]): void {
     c.reply.ok();
   } else if (sub === 'object' && argv.length === 3) {
     debugObject(c, argv[2]!);
+  } else if (sub === 'reload') {
+    debugReload(c, argv);
   } else {
     subcommandSyntaxError(c, argv);
   }

@@ -159,6 +159,8 @@ export class RdbLoadError extends Error {
 export interface LoadOptions {
   /** The RDB preamble of an AOF base: keys already expired are kept (the AOF decides). */
   readonly aofPreamble?: boolean;
+  /** DEBUG RELOAD MERGE (RDBFLAGS_ALLOW_DUP): a key already present is replaced, not an error. */
+  readonly allowDup?: boolean;
 }
 
 /**
@@ -325,7 +327,11 @@ export class RdbLoader {
       return;
     }
     const t = db.table;
-    if (t.find(key) >= 0) r.fail(`duplicated key "${key.slice(0, 64)}" in DB ${db.id}`, keyAt);
+    const existing = t.find(key);
+    if (existing >= 0) {
+      if (!this.options.allowDup) r.fail(`duplicated key "${key.slice(0, 64)}" in DB ${db.id}`, keyAt);
+      db.deleteSlot(existing);
+    }
     let lru: number;
     if (this.lfu) lru = (lfuMinutes(this.now) << 8) | (freq >= 0 ? freq : LFU_INIT_VAL);
     else {
