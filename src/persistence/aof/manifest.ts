@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { splitArgs } from '../../protocol/parser.js';
 import path from 'node:path';
 
 /**
@@ -70,59 +71,6 @@ function repr(s: string): string {
     else out += ch;
   }
   return out + '"';
-}
-
-/** sdssplitargs (enough of it for manifest lines: words, double and single quotes, \x escapes). */
-function splitArgs(line: string): string[] | null {
-  const out: string[] = [];
-  let i = 0;
-  for (;;) {
-    while (i < line.length && ' \t\n\r\v\f'.includes(line[i]!)) i++;
-    if (i >= line.length) return out;
-    let cur = '';
-    if (line[i] === '"') {
-      i++;
-      for (;;) {
-        if (i >= line.length) return null;
-        const ch = line[i]!;
-        if (ch === '\\' && line[i + 1] === 'x' && /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))) {
-          cur += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
-          i += 4;
-        } else if (ch === '\\' && i + 1 < line.length) {
-          const n = line[i + 1]!;
-          cur += n === 'n' ? '\n' : n === 'r' ? '\r' : n === 't' ? '\t' : n === 'b' ? '\b' : n === 'a' ? '\x07' : n;
-          i += 2;
-        } else if (ch === '"') {
-          i++;
-          if (i < line.length && !' \t\n\r\v\f'.includes(line[i]!)) return null;
-          break;
-        } else {
-          cur += ch;
-          i++;
-        }
-      }
-    } else if (line[i] === "'") {
-      i++;
-      for (;;) {
-        if (i >= line.length) return null;
-        const ch = line[i]!;
-        if (ch === '\\' && line[i + 1] === "'") {
-          cur += "'";
-          i += 2;
-        } else if (ch === "'") {
-          i++;
-          if (i < line.length && !' \t\n\r\v\f'.includes(line[i]!)) return null;
-          break;
-        } else {
-          cur += ch;
-          i++;
-        }
-      }
-    } else {
-      while (i < line.length && !' \t\n\r\v\f'.includes(line[i]!)) cur += line[i++]!;
-    }
-    out.push(cur);
-  }
 }
 
 /** aofLoadManifestFromFile's parser; throws ManifestError with Redis's message. */
