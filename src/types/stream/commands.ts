@@ -39,11 +39,13 @@ function parseAddTrimArgs(c: Client, argv: string[], xadd: boolean): AddTrimArgs
     const moreargs = argv.length - 1 - i;
     const opt = argv[i]!;
     if (xadd && opt === '*') break;
-    if (isOpt(opt, 'maxlen') && moreargs) {
+    const maxlen = isOpt(opt, 'maxlen');
+    if ((maxlen || isOpt(opt, 'minid')) && moreargs) {
       if (a.strategy !== 'none') {
         c.reply.error('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
         return null;
       }
+      // An optional `~` (approximate) or `=` (exact) precedes the threshold.
       a.approx = false;
       const next = argv[i + 1]!;
       if (moreargs >= 2 && next === '~') {
@@ -52,34 +54,21 @@ function parseAddTrimArgs(c: Client, argv: string[], xadd: boolean): AddTrimArgs
       } else if (moreargs >= 2 && next === '=') {
         i++;
       }
-      const n = longArg(c, argv[i + 1]!);
-      if (n === null) return null;
-      if (n < 0) {
-        c.reply.error('ERR The MAXLEN argument must be >= 0.');
-        return null;
+      if (maxlen) {
+        const n = longArg(c, argv[i + 1]!);
+        if (n === null) return null;
+        if (n < 0) {
+          c.reply.error('ERR The MAXLEN argument must be >= 0.');
+          return null;
+        }
+        a.maxlen = n;
+      } else {
+        const id = strictIdArg(c, argv[i + 1]!);
+        if (id === null) return null;
+        a.minid = id;
       }
-      a.maxlen = n;
       i++;
-      a.strategy = 'maxlen';
-      a.strategyArgIdx = i;
-    } else if (isOpt(opt, 'minid') && moreargs) {
-      if (a.strategy !== 'none') {
-        c.reply.error('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
-        return null;
-      }
-      a.approx = false;
-      const next = argv[i + 1]!;
-      if (moreargs >= 2 && next === '~') {
-        a.approx = true;
-        i++;
-      } else if (moreargs >= 2 && next === '=') {
-        i++;
-      }
-      const id = strictIdArg(c, argv[i + 1]!);
-      if (id === null) return null;
-      a.minid = id;
-      i++;
-      a.strategy = 'minid';
+      a.strategy = maxlen ? 'maxlen' : 'minid';
       a.strategyArgIdx = i;
     } else if (isOpt(opt, 'limit') && moreargs) {
       const n = longArg(c, argv[i + 1]!);
