@@ -1,4 +1,4 @@
-import { compareIds, idKey, type StreamID } from './stream-id.js';
+import { compareIds, idKey, lowerBoundId, type StreamID } from './stream-id.js';
 
 /**
  * A map from stream IDs to values kept in ID order: the consumer groups' PELs (Redis uses a rax
@@ -23,15 +23,7 @@ export class IdMap<V> {
 
   /** Index of the first ID >= id. */
   lowerBound(id: StreamID): number {
-    const ids = this.ids;
-    let lo = 0;
-    let hi = ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareIds(ids[mid]!, id) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBoundId(this.ids, id);
   }
 
   set(id: StreamID, v: V): void {

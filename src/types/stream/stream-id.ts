@@ -154,3 +154,15 @@ export function subI64(a: I64, b: I64): I64 {
   }
   return norm(BigInt.asIntN(64, BigInt(a) - BigInt(b)));
 }
+
+/** Index of the first ID >= id in a sorted array of IDs (binary search). */
+export function lowerBoundId(ids: readonly StreamID[], id: StreamID): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareIds(ids[mid]!, id) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

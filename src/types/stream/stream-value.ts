@@ -1,7 +1,7 @@
 import type { ObjectValue } from '../../keyspace/db.js';
 import { IdMap } from './id-map.js';
 import { LP_OVERHEAD, lpIntSize, lpStringSize } from './listpack-size.js';
-import { compareIds, deltaI64, idEquals, incU64, MAX_ID, MIN_ID, type I64, type StreamID } from './stream-id.js';
+import { compareIds, deltaI64, lowerBoundId, idEquals, incU64, MAX_ID, MIN_ID, type I64, type StreamID } from './stream-id.js';
 
 /*
  * The stream type: Redis's rax of listpacks, as a sorted array of nodes.
@@ -108,15 +108,7 @@ export class StreamNode {
 
   /** Index of the first entry with ID >= id (tombstones included). */
   lowerBound(id: StreamID): number {
-    const ids = this.ids;
-    let lo = 0;
-    let hi = ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareIds(ids[mid]!, id) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBoundId(this.ids, id);
   }
 
   clone(): StreamNode {
