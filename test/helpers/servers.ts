@@ -32,6 +32,32 @@ async function waitForPort(port: number, ms = 10000): Promise<void> {
   }
 }
 
+/**
+ * Waits until PING no longer answers LOADING: redis-server accepts connections while it loads
+ * its RDB or AOF at start-up, and a test reading the keyspace then would see LOADING errors.
+ */
+async function waitUntilLoaded(port: number, ms = 10000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const reply = await new Promise<string>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      let got = '';
+      s.once('connect', () => s.write('PING\r\n'));
+      s.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if (got.includes('\r\n')) {
+          s.end();
+          resolve(got);
+        }
+      });
+      s.once('error', () => resolve(''));
+    });
+    if (!reply.startsWith('-LOADING')) return;
+    if (Date.now() > deadline) throw new Error(`redis-server on ${port} still loading`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** The options both servers of a differential run start with. */
 export const COMMON_OPTIONS: Record<string, string> = {
   save: '',
@@ -54,6 +80,7 @@ export async function startRedis(options: Record<string, string> = {}): Promise<
   for (const [k, v] of Object.entries({ ...COMMON_OPTIONS, ...options })) args.push('--' + k, v);
   const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitForPort(port);
+  await waitUntilLoaded(port);
   return {
     port,
     dir,
