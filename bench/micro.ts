@@ -1,0 +1,80 @@
+/**
+ * In-process microbenchmark of the command path, with no sockets: builds the bytes
+ * redis-benchmark sends (-P 16, random keys over 100k), pushes them through a client's parser and
+ * runs them, and reports ns per command. Its figures are steadier than redis-benchmark's on a
+ * shared machine, so it serves to compare two builds of the hot path; the real figures are
+ * `npm run bench`'s.
+ *
+ *   node dist/bench/micro.js [--tests set,get] [--ms 2000] [--keys 100000]
+ */
+import { Config } from '../src/server/config.js';
+import { Server } from '../src/server/server.js';
+import { Client } from '../src/server/client.js';
+
+const argv = process.argv.slice(2);
+const opt = (k: string, d: string): string => {
+  const i = argv.indexOf('--' + k);
+  return i >= 0 ? argv[i + 1]! : d;
+};
+const tests = opt('tests', 'set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,zadd,lrange_100').split(',');
+const ms = Number(opt('ms', '2000'));
+const keys = Number(opt('keys', '100000'));
+
+function frame(args: string[]): string {
+  let s = `*${args.length}\r\n`;
+  for (const a of args) s += `$${a.length}\r\n${a}\r\n`;
+  return s;
+}
+const rnd = (): string => String(Math.floor(Math.random() * keys)).padStart(12, '0');
+const value = 'xxx';
+const COMMANDS: Record<string, () => string[]> = {
+  set: () => ['SET', 'key:' + rnd(), value],
+  get: () => ['GET', 'key:' + rnd()],
+  incr: () => ['INCR', 'counter:' + rnd()],
+  lpush: () => ['LPUSH', 'mylist', value],
+  rpush: () => ['RPUSH', 'mylist', value],
+  lpop: () => ['LPOP', 'mylist'],
+  rpop: () => ['RPOP', 'mylist'],
+  sadd: () => ['SADD', 'myset', 'element:' + rnd()],
+  hset: () => ['HSET', 'myhash', 'element:' + rnd(), value],
+  zadd: () => ['ZADD', 'myzset', String(Math.floor(Math.random() * keys)), 'element:' + rnd()],
+  lrange_100: () => ['LRANGE', 'mylist', '0', '99'],
+};
+
+const config = new Config();
+config.set('save', [''], true);
+const server = new Server(config);
+const c = new Client(1, server, null);
+server.clients.set(c.id, c);
+
+for (const t of tests) {
+  // 64 different batches of 16 commands, as bytes, cycled through.
+  const batches: Buffer[] = [];
+  for (let b = 0; b < 64; b++) {
+    let s = '';
+    for (let i = 0; i < 16; i++) s += frame(COMMANDS[t]!());
+    batches.push(Buffer.from(s, 'latin1'));
+  }
+  if (t === 'lpop' || t === 'rpop' || t === 'lrange_100') {
+    for (let i = 0; i < 200000; i++) {
+      c.parser.push(Buffer.from(frame(['RPUSH', 'mylist', value]), 'latin1'));
+      server.processInput(c);
+      c.reply.take();
+    }
+  }
+  let n = 0;
+  let i = 0;
+  const t0 = performance.now();
+  let t1 = t0;
+  while (t1 - t0 < ms) {
+    for (let k = 0; k < 64; k++) {
+      c.parser.push(batches[i++ & 63]!);
+      server.processInput(c);
+      c.reply.take();
+      n += 16;
+    }
+    t1 = performance.now();
+  }
+  console.log(`${t.padEnd(11)} ${((t1 - t0) * 1e6 / n).toFixed(0).padStart(6)} ns/cmd`);
+}
+await server.close();
