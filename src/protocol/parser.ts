@@ -20,6 +20,8 @@ const INT_MAX = 2147483647;
 export class RespParser {
   private buf: Buffer = EMPTY;
   private pos = 0;
+  /** Whether `buf` is the parser's own copy, not a chunk push() was given. */
+  private owned = false;
   /** Arguments of the multibulk being read, or null between requests. */
   private argv: string[] | null = null;
   private argsLeft = 0;
@@ -53,10 +55,25 @@ export class RespParser {
     }
     if (this.pos >= this.buf.length) {
       this.buf = chunk;
+      this.owned = false;
     } else {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+      this.owned = true;
     }
     this.pos = 0;
+  }
+
+  /**
+   * Copies the unread bytes into a buffer of their own: the chunk given to push() may be a view of
+   * a read buffer that the next read overwrites.
+   */
+  detach(): void {
+    if (this.pos >= this.buf.length) this.release();
+    else if (!this.owned) {
+      this.buf = Buffer.from(this.buf.subarray(this.pos));
+      this.pos = 0;
+      this.owned = true;
+    }
   }
 
   /** Bytes received and not yet consumed (query buffer length). */
