@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Reply } from './reply.js';
 import { ReplyReader } from './reply-reader.js';
+import { formatDouble } from './number-format.js';
 
 /** Everything written so far, as one binary string. */
 function drain(r: Reply): string {
@@ -208,4 +209,71 @@ test('ReplyReader: a multi-MB bulk arriving in many chunks', () => {
     for (let x = reader.next(); x !== null; x = reader.next()) got.push(x.value.t + ':' + x.raw.length);
   }
   assert.deepEqual(got, ['simple:4', 'bulk:' + (1 + String(n).length + 2 + n + 2), 'int:4']);
+});
+
+/** The reply as the string-building writer rendered it: the reference for the byte-level paths. */
+function bulkText(s: string): string {
+  return '$' + s.length + '\r\n' + s + '\r\n';
+}
+
+test('strings on both sides of the short-string threshold, with bytes 0x00-0xff', () => {
+  for (let n = 0; n <= 80; n++) {
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode((i * 37 + n) & 0xff);
+    assert.equal(render(2, (r) => r.bulk(s)), bulkText(s), `bulk n=${n}`);
+    assert.equal(render(2, (r) => r.raw(s)), s, `raw n=${n}`);
+    assert.equal(render(3, (r) => r.simple(s)), '+' + s + '\r\n', `simple n=${n}`);
+    assert.equal(render(2, (r) => r.error(s)), '-' + s + '\r\n', `error n=${n}`);
+  }
+  const high = Array.from({ length: 128 }, (_, i) => String.fromCharCode(0x80 + i)).join('');
+  for (const s of [high, high.slice(0, 31), high.slice(0, 32), high.slice(0, 33)]) {
+    const got = Buffer.concat((() => { const r = new Reply(); r.bulk(s); return r.take(); })());
+    assert.deepEqual(got, Buffer.concat([Buffer.from('$' + s.length + '\r\n'), Buffer.from(s, 'latin1'), Buffer.from('\r\n')]));
+  }
+});
+
+test('chars above 0xff keep their low byte, as latin1Write does, on both paths', () => {
+  for (const s of ['\u0141x', '\u0141'.repeat(40)]) {
+    assert.equal(render(2, (r) => r.raw(s)), Buffer.from(s, 'latin1').latin1Slice(0, s.length));
+  }
+});
+
+test('integers: signs, digit-count boundaries, beyond int32 and 2^53, bigint', () => {
+  const values: number[] = [0, -0, 1, -1, 9, 10, -10, 99, 100, 12345, 2147483647, 2147483648, -2147483648, -2147483649, 4294967296, 1e15, 999999999999999, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+  for (let t = 1; t <= 1e16; t *= 10) values.push(t - 1, t, t + 1, -t, -(t - 1));
+  for (let i = 0; i < 2000; i++) values.push(Math.floor((Math.random() - 0.5) * 2 ** (1 + (i % 53))));
+  for (const n of values) {
+    assert.equal(render(2, (r) => r.int(n)), ':' + n + '\r\n', `int ${n}`);
+    assert.equal(render(2, (r) => r.array(n)), '*' + n + '\r\n', `array ${n}`);
+    assert.equal(render(3, (r) => r.map(n)), '%' + n + '\r\n', `map ${n}`);
+  }
+  // Not safe integers: the text JS gives them, as before.
+  for (const n of [2 ** 53, -(2 ** 63), 1.5, 1e21]) assert.equal(render(2, (r) => r.int(n)), ':' + n + '\r\n');
+  for (const n of [0n, -1n, 9223372036854775807n, -9223372036854775808n, 18446744073709551615n]) {
+    assert.equal(render(2, (r) => r.int(n)), ':' + n + '\r\n');
+  }
+  for (let n = 0; n < 300; n++) assert.equal(render(2, (r) => r.bulk('x'.repeat(n))), bulkText('x'.repeat(n)));
+});
+
+test('doubles that are integers print as formatDouble does (its -0 included)', () => {
+  const values = [0, -0, 1, -1, 7, -12, 100, 1e15, -1e15, 2 ** 52, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 53, 1e17, 1e20, 0.5, -2.25, 1 / 3];
+  for (let i = 0; i < 1000; i++) values.push(Math.round((Math.random() - 0.5) * 2 ** (i % 60)));
+  for (const d of values) {
+    const s = formatDouble(d);
+    assert.equal(render(2, (r) => r.double(d)), bulkText(s), `RESP2 ${d}`);
+    assert.equal(render(3, (r) => r.double(d)), ',' + s + '\r\n', `RESP3 ${d}`);
+  }
+});
+
+test('replies written at every offset near a chunk boundary stay whole', () => {
+  for (let fill = 65536 - 40; fill <= 65536; fill++) {
+    const r = new Reply();
+    r.raw('x'.repeat(fill));
+    r.bulk('abcdefghij'.repeat(4));
+    r.int(-1234567890123);
+    r.double(-42);
+    r.ok();
+    r.array(100);
+    assert.equal(drain(r), 'x'.repeat(fill) + bulkText('abcdefghij'.repeat(4)) + ':-1234567890123\r\n$3\r\n-42\r\n+OK\r\n*100\r\n', `fill ${fill}`);
+  }
 });
