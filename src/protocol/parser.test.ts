@@ -334,3 +334,29 @@ test('a huge announced bulk is not allocated up front (memory grows with the byt
   assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 1024 * 1024);
   assert.equal(parsers[0]!.pending, 50100);
 });
+
+test('arguments of every short length keep every byte value (the String.fromCharCode path and the slice path)', () => {
+  const argv: string[] = [];
+  for (let n = 0; n <= 40; n++) {
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode((n * 37 + i * 101) & 255);
+    argv.push(s);
+  }
+  const { reqs, error } = parseChunks([b(encode(argv))]);
+  assert.equal(error, null);
+  assert.deepEqual(reqs, [argv]);
+});
+
+test('a chunk overwritten after detach() does not change what the parser kept', () => {
+  const p = new RespParser();
+  const shared = Buffer.alloc(64);
+  const frame = b(encode(['SET', 'key', 'value-0123456789']));
+  frame.copy(shared, 0, 0, 20);
+  p.push(shared.subarray(0, 20));
+  assert.equal(p.next(), null);
+  p.detach();
+  shared.fill(0x41);
+  frame.copy(shared, 0, 20);
+  p.push(shared.subarray(0, frame.length - 20));
+  assert.deepEqual(p.next(), ['SET', 'key', 'value-0123456789']);
+});

@@ -175,7 +175,7 @@ export class RespParser {
       const avail = this.buf.length - this.pos;
       if (avail >= len + 2) {
         // The two bytes after the data are skipped unchecked, as Redis does.
-        argv.push(this.buf.latin1Slice(this.pos, this.pos + len));
+        argv.push(binaryString(this.buf, this.pos, len));
         this.pos += len + 2;
         this.argsLeft--;
         this.bulkLen = -1;
@@ -212,6 +212,53 @@ export class RespParser {
     const args = splitArgs(line);
     if (args === null) throw new ProtocolError('Protocol error: unbalanced quotes in request');
     return args;
+  }
+}
+
+/**
+ * A binary string of the bytes b[p, p+n). Short arguments (command names, small keys and values)
+ * are built by String.fromCharCode in JS: a Buffer's latin1Slice is a call into C++ that costs
+ * ~100 ns whatever the length, several times what these take (measured in Node 20: 3 bytes
+ * ~20 ns, 16 bytes ~45 ns). The result is a flat one-byte string either way.
+ */
+function binaryString(b: Buffer, p: number, n: number): string {
+  switch (n) {
+    case 0:
+      return '';
+    case 1:
+      return String.fromCharCode(b[p]!);
+    case 2:
+      return String.fromCharCode(b[p]!, b[p + 1]!);
+    case 3:
+      return String.fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!);
+    case 4:
+      return String.fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!);
+    case 5:
+      return String.fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!);
+    case 6:
+      return String.fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!);
+    case 7:
+      return String.fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!);
+    case 8:
+      return String.fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!);
+    case 9:
+      return String.fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!);
+    case 10:
+      return String.fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!);
+    case 11:
+      return String.fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!);
+    case 12:
+      return String.fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!, b[p + 11]!);
+    case 13:
+      return String.fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!, b[p + 11]!, b[p + 12]!);
+    case 14:
+      return String.fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!, b[p + 11]!, b[p + 12]!, b[p + 13]!);
+    case 15:
+      return String.fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!, b[p + 11]!, b[p + 12]!, b[p + 13]!, b[p + 14]!);
+    case 16:
+      return String.fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!, b[p + 8]!, b[p + 9]!, b[p + 10]!, b[p + 11]!, b[p + 12]!, b[p + 13]!, b[p + 14]!, b[p + 15]!);
+    default:
+      return b.latin1Slice(p, p + n);
   }
 }
 
