@@ -45,7 +45,8 @@ function reject(c: Client, cmd: Command | null, msg: string): void {
  */
 export function execute(c: Client, argv: string[]): void {
   const server = c.server;
-  server.now = Date.now();
+  // The batch's clock reading serves its commands while it is less than a millisecond old.
+  if (server.perfTick - server.nowPerf >= 1) server.readClock();
   c.argv = argv;
   const cmd = server.commands.lookup(argv);
   if (cmd === undefined) {
@@ -151,7 +152,9 @@ export function call(c: Client, cmd: Command, argv: string[], rerun = false): vo
   }
   accountedErrors = server.stats.totalErrorReplies;
   const dirty = server.dirty;
-  const t0 = performance.now();
+  // Timed from the end of the previous command of the batch (or its start): one clock reading
+  // per command. A script's calls read the clock themselves, the script runs between them.
+  const t0 = c.inScript ? performance.now() : server.perfTick;
   try {
     handler(c, argv);
   } finally {
@@ -167,7 +170,9 @@ export function call(c: Client, cmd: Command, argv: string[], rerun = false): vo
   c.preventPropagation = false;
   // Client-side caching: the keys a tracking client read may now sit in its cache (trackingRememberKeys).
   if (c.tracking && cmd.flags.has('readonly')) server.tracking?.rememberKeys(c, cmd, argv);
-  const micros = (performance.now() - t0) * 1000;
+  const t1 = performance.now();
+  server.perfTick = t1;
+  const micros = (t1 - t0) * 1000;
   cmd.usec += micros;
   const errors = server.stats.totalErrorReplies;
   if (errors !== accountedErrors) cmd.failedCalls++;

@@ -80,8 +80,20 @@ function readIntoSharedBuffer(sock: net.Socket, onRead: (nread: number, buf: Buf
 
 /** The server: configuration, databases, clients, the listener and the periodic cron. */
 export class Server implements KeyspaceEvents {
-  /** Time snapshot of the command being executed (ms). */
+  /**
+   * Time snapshot of the command being executed (ms since the epoch, as Date.now()). Read once
+   * per batch of input, before its commands run: every command in it was sent before that
+   * moment, so no client can have seen a later time. A batch that runs for a millisecond or more
+   * reads it again (execute()).
+   */
   now = Date.now();
+  /** performance.now() when `now` was read. */
+  nowPerf = performance.now();
+  /**
+   * performance.now() at the end of the last command (or the start of the batch): the start of
+   * the next command's timing, so that a command costs one clock reading, not two.
+   */
+  perfTick = this.nowPerf;
   readonly config: Config;
   readonly log: Logger;
   dbs: Db[];
@@ -124,6 +136,8 @@ export class Server implements KeyspaceEvents {
   slowlogThreshold: number;
   /** maxmemory in bytes (0: no limit), kept here since every command checks it. */
   maxmemory: number;
+  /** Whether maxmemory-policy is an LFU one (KeyspaceEvents.lfu), cached: every key access asks. */
+  lfu: boolean;
   /** client-query-buffer-limit, checked after every read. */
   queryBufferLimit: number;
   /** Write effects for the AOF and replicas (see propagate.ts). */
@@ -167,16 +181,18 @@ export class Server implements KeyspaceEvents {
     this.commands = sharedCommandTable;
     this.slowlogThreshold = config.int('slowlog-log-slower-than');
     this.maxmemory = config.int('maxmemory');
+    this.lfu = config.get('maxmemory-policy').endsWith('lfu');
     this.queryBufferLimit = config.int('client-query-buffer-limit');
     const chained = config.onChange;
     config.onChange = (name) => {
       chained(name);
       if (name === 'slowlog-log-slower-than') this.slowlogThreshold = config.int(name);
       if (name === 'maxmemory') this.maxmemory = config.int(name);
+      if (name === 'maxmemory-policy') this.lfu = config.get(name).endsWith('lfu');
       if (name === 'client-query-buffer-limit') this.queryBufferLimit = config.int(name);
     };
     this.blocking.rerun = (c, cmd, argv) => {
-      this.now = Date.now();
+      this.readClock();
       call(c, cmd, argv, true);
       this.propagation.flush();
     };
@@ -191,6 +207,12 @@ export class Server implements KeyspaceEvents {
     // Any change to a key may serve clients blocked on it; signal() is a no-op for unwatched keys.
     this.keyModifiedHooks.push((db, key) => this.blocking.signal(db, key));
     installModules(this);
+  }
+
+  /** Reads the clock: `now`, and the start of the next command's timing. */
+  readClock(): void {
+    this.now = Date.now();
+    this.perfTick = this.nowPerf = performance.now();
   }
 
   /** As Redis's authRequired(): the ACL module answers from the default user's nopass/off flags. */
@@ -271,7 +293,7 @@ export class Server implements KeyspaceEvents {
 
   /** serverCron: expire keys actively, sample ops/sec, drop idle clients. */
   cron(): void {
-    this.now = Date.now();
+    this.readClock();
     // While clients are paused, or a timed-out script yields to the event loop (busyGate set),
     // the dataset stays still: Redis expires nothing then.
     if (!this.isPaused() && this.busyGate === null) {
@@ -316,9 +338,10 @@ export class Server implements KeyspaceEvents {
     if (c.closed || c.closeAfterReply) return;
     this.stats.netInputBytes += chunk.length;
     this.stats.readsProcessed++;
-    c.lastInteraction = Date.now();
+    this.readClock();
+    c.lastInteraction = this.now;
     c.parser.push(chunk);
-    this.processInput(c);
+    this.processInput(c, false);
     // What the commands left unread (a partial frame, the input of a blocked client) is copied
     // out of the read buffer, which the next read overwrites.
     c.parser.detach();
@@ -333,9 +356,10 @@ export class Server implements KeyspaceEvents {
   /**
    * Runs the client's parsed commands in order until its input is used up, or until a command
    * must wait for a CLIENT PAUSE to end: that command is kept in `c.postponed` and the rest stays
-   * in the parser, so nothing is reordered.
+   * in the parser, so nothing is reordered. `readClock` false: the caller has just read it.
    */
-  processInput(c: Client): void {
+  processInput(c: Client, readClock = true): void {
+    if (readClock) this.readClock();
     try {
       while (!c.closeAfterReply && !c.closed && c.blocked === null && !c.scriptPending) {
         let argv = c.postponed;
