@@ -277,3 +277,18 @@ test('replies written at every offset near a chunk boundary stay whole', () => {
     assert.equal(drain(r), 'x'.repeat(fill) + bulkText('abcdefghij'.repeat(4)) + ':-1234567890123\r\n$3\r\n-42\r\n+OK\r\n*100\r\n', `fill ${fill}`);
   }
 });
+
+test('bulks writes a run of bulk strings as bulk() does, across chunks', () => {
+  const items: string[] = [];
+  for (let i = 0; i < 3000; i++) items.push(String.fromCharCode(0xff - (i & 0x7f)).repeat(i % 70));
+  const one = new Reply();
+  for (const s of items) one.bulk(s);
+  const want = drain(one);
+  const r = new Reply();
+  r.bulks(items);
+  assert.equal(drain(r), want);
+  r.raw('y'.repeat(65500));
+  r.bulks(items, 5, 9);
+  r.bulks(items, 7, 7);
+  assert.equal(drain(r), 'y'.repeat(65500) + items.slice(5, 9).map(bulkText).join(''));
+});

@@ -218,6 +218,31 @@ export class Reply {
     this.advance(p);
   }
 
+  /**
+   * Bulk strings items[from..to) one after another (the caller writes the aggregate header):
+   * room is made once for all of them and the loop keeps its write position in a local.
+   */
+  bulks(items: readonly string[], from = 0, to = items.length): void {
+    let room = 0;
+    for (let i = from; i < to; i++) room += items[i]!.length + HEADER_ROOM;
+    this.ensure(room);
+    const c = this.chunk;
+    let p = this.pos;
+    for (let i = from; i < to; i++) {
+      const s = items[i]!;
+      const n = s.length;
+      c[p++] = 36;
+      if (n < 10) c[p++] = 48 + n;
+      else p = writeInteger(c, p, n);
+      c[p++] = 13;
+      c[p++] = 10;
+      p = writeBinary(c, p, s);
+      c[p++] = 13;
+      c[p++] = 10;
+    }
+    this.advance(p);
+  }
+
   bulkOrNull(s: string | null | undefined): void {
     if (s === null || s === undefined) this.null();
     else this.bulk(s);

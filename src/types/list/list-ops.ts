@@ -57,8 +57,9 @@ export function replyListRange(c: Client, list: ListValue, start: number, end: n
   }
   if (end >= llen) end = llen - 1;
   c.reply.array(end - start + 1);
-  if (reverse) for (let i = end; i >= start; i--) c.reply.bulk(list.at(i));
-  else for (let i = start; i <= end; i++) c.reply.bulk(list.at(i));
+  const items = list.range(start, end);
+  if (reverse) items.reverse();
+  c.reply.bulks(items);
 }
 
 /**
