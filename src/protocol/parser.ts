@@ -125,21 +125,17 @@ export class RespParser {
    * byte, so a header with a NUL in it never completes (until it is too long).
    */
   private findCR(tooBig: string): number {
+    // A loop in JS: header lines are a few bytes, and buf.indexOf is a call into C++ that costs
+    // more than scanning them.
     const buf = this.buf;
-    let cr = buf.indexOf(CR, this.pos);
-    if (cr >= 0) {
-      for (let i = this.pos; i < cr; i++) {
-        if (buf[i] === 0) {
-          cr = -1;
-          break;
-        }
-      }
+    const end = buf.length;
+    for (let i = this.pos; i < end; i++) {
+      const ch = buf[i]!;
+      if (ch === CR) return i + 1 < end ? i : -1;
+      if (ch === 0) break;
     }
-    if (cr < 0) {
-      if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError(`Protocol error: ${tooBig}`);
-      return -1;
-    }
-    return cr + 1 < buf.length ? cr : -1;
+    if (end - this.pos > INLINE_MAX) throw new ProtocolError(`Protocol error: ${tooBig}`);
+    return -1;
   }
 
   /** Reads the remaining bulk strings of the current multibulk; false when bytes are missing. */
