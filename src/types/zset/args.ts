@@ -43,6 +43,25 @@ export function strtodWhole(s: string): number | null {
   return null;
 }
 
+/**
+ * A ZADD/ZINCRBY score: parseDouble (string2d), with a fast path for what scores usually are, a
+ * decimal integer of at most 15 digits (exact in a double, and read by strtod as that integer;
+ * leading zeros and "-0" included).
+ */
+export function parseScore(s: string): number | null {
+  const n = s.length;
+  if (n === 0 || n > 15) return parseDouble(s);
+  const neg = s.charCodeAt(0) === 45;
+  if (neg && n === 1) return null;
+  let v = 0;
+  for (let i = neg ? 1 : 0; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return parseDouble(s);
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
+}
+
 /** zslParseRange: "(" makes an end open. Null on a bad value. */
 export function parseScoreRange(minArg: string, maxArg: string): ScoreRange | null {
   const r: ScoreRange = { min: 0, max: 0, minex: false, maxex: false };

@@ -1,16 +1,19 @@
 import type { CommandDef } from '../../commands/table.js';
 import type { Client } from '../../server/client.js';
 import { ERR } from '../../errors.js';
-import { formatDouble, parseBigInteger, parseDouble, parseInteger } from '../../protocol/number-format.js';
+import { formatDouble, parseBigInteger, parseInteger } from '../../protocol/number-format.js';
 import { NOTIFY } from '../../keyspace/notify.js';
 import { readZset, writeZset } from './access.js';
 import { scanWalk, startCollectionScan } from '../../keyspace/scan-args.js';
 import { globMatch } from '../../keyspace/glob.js';
 import { ZADD_IN_GT, ZADD_IN_INCR, ZADD_IN_LT, ZADD_IN_NX, ZADD_IN_XX, ZADD_OUT_ADDED, ZADD_OUT_NAN, ZADD_OUT_NOP, ZADD_OUT_UPDATED, ZSetValue, zsetLimits } from './zset-value.js';
-import { parseLexRange, parseScoreRange } from './args.js';
+import { parseLexRange, parseScore, parseScoreRange } from './args.js';
 import { zrangeCommands, replyRankRange } from './range.js';
 import { zsetOpCommands } from './setops.js';
 import { zpopCommands } from './pop.js';
+
+/** Stands in for the config's limits where a set is already a skiplist and never reads them. */
+const SKIPLIST_LIMITS = { maxEntries: 0, maxValue: 0 };
 
 const NAN_ERR = 'ERR resulting score is not a number (NaN)';
 
@@ -54,7 +57,7 @@ function zaddGeneric(c: Client, argv: string[], inFlags: number): void {
   }
   const scores: number[] = [];
   for (let j = 0; j < elements; j++) {
-    const s = parseDouble(argv[idx + j * 2]!);
+    const s = parseScore(argv[idx + j * 2]!);
     if (s === null) {
       c.reply.error(ERR.notFloat);
       return;
@@ -81,7 +84,9 @@ function zaddGeneric(c: Client, argv: string[], inFlags: number): void {
     db.add(key, z);
     created = true;
   }
-  const limits = zsetLimits(c.server.config);
+  // Only a listpack-encoded set reads the limits (a skiplist never converts back): spare the
+  // config lookups on the common path.
+  const limits = z.listpack ? zsetLimits(c.server.config) : SKIPLIST_LIMITS;
   let nan = false;
   for (let j = 0; j < elements; j++) {
     const r = z.add(scores[j]!, argv[idx + 1 + j * 2]!, flags, limits);

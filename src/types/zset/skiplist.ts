@@ -37,6 +37,15 @@ function before(aScore: number, aMember: string, bScore: number, bMember: string
   return aScore < bScore || (aScore === bScore && aMember < bMember);
 }
 
+/**
+ * Scratch for insert() and path(): the update vector and the ranks crossed. Shared by every list,
+ * which is safe because no caller keeps one across another skip-list call (handlers are
+ * synchronous, and updateScore is done with path()'s vector before it calls insert()).
+ * Allocating two 32-slot arrays per insert cost more than the walk on small sets.
+ */
+const UPDATE = new Array<SkipNode>(MAX_LEVEL);
+const RANK = new Array<number>(MAX_LEVEL).fill(0);
+
 function randomLevel(): number {
   let level = 1;
   while (level < MAX_LEVEL && Math.random() < P) level++;
@@ -119,8 +128,8 @@ export class SkipList {
   }
 
   insert(score: number, member: string): SkipNode {
-    const update = new Array<SkipNode>(MAX_LEVEL);
-    const rank = new Array<number>(MAX_LEVEL).fill(0);
+    const update = UPDATE;
+    const rank = RANK;
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
       rank[i] = i === this.level - 1 ? 0 : rank[i + 1]!;
@@ -175,7 +184,7 @@ export class SkipList {
 
   /** The update vector for the position just before (score, member). */
   private path(score: number, member: string): SkipNode[] {
-    const update = new Array<SkipNode>(MAX_LEVEL);
+    const update = UPDATE;
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
       for (let f = x.forward[i]; f && before(f.score, f.member, score, member); f = x.forward[i]) x = f;

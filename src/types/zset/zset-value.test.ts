@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ZSetValue, ZADD_IN_INCR } from './zset-value.js';
 import type { ScoreRange } from './skiplist.js';
+import { parseScore } from './args.js';
+import { parseDouble } from '../../protocol/number-format.js';
 
 const LIMITS = { maxEntries: 128, maxValue: 64 };
 
@@ -107,4 +109,19 @@ test('clone is deep and keeps the encoding', () => {
   assert.deepEqual([...z.entries()], [['a', 1], ['b', 2]]);
   assert.deepEqual([...c.entries()], [['b', 2], ['c', 3]]);
   assert.equal(c.encoding(), z.encoding());
+});
+
+test('parseScore agrees with parseDouble on integers, near-integers and everything else', () => {
+  const cases = ['0', '-0', '00', '007', '-007', '1', '-1', '123456789012345', '-123456789012345', '1234567890123456', '9007199254740993', '-', '', '+1', '1.', '.5', '1e3', '12a', 'a', ' 1', '1 ', '0x10', 'inf', '-inf', 'nan', '1\x00', '\x80', '--1', '-+1'];
+  for (let i = 0; i < 2000; i++) {
+    const len = 1 + (i % 18);
+    let s = i % 3 === 0 ? '-' : '';
+    for (let k = 0; k < len; k++) s += String.fromCharCode(48 + ((i * 7 + k * 13) % 10));
+    cases.push(s);
+  }
+  for (const s of cases) {
+    const want = parseDouble(s);
+    const got = parseScore(s);
+    assert.ok(Object.is(got, want), `${JSON.stringify(s)}: ${got} vs ${want}`);
+  }
 });
