@@ -199,6 +199,10 @@ export class CommandTable {
     }
   }
 
+  /** The last name looked up that named a command without subcommands, and that command. */
+  private lastName: string | null = null;
+  private lastCmd: Command | null = null;
+
   get(name: string): Command | undefined {
     return this.commands.get(name);
   }
@@ -207,7 +211,15 @@ export class CommandTable {
   lookup(argv: readonly string[]): Command | undefined {
     const first = argv[0];
     if (first === undefined) return undefined;
+    // The same command again (a pipeline, a busy client): comparing a few bytes is cheaper than
+    // hashing the fresh string for the map.
+    if (first === this.lastName) return this.lastCmd!;
     let cmd = this.byWireName.get(first);
+    if (cmd !== undefined && cmd.subcommands.size === 0) {
+      this.lastName = first;
+      this.lastCmd = cmd;
+      return cmd;
+    }
     if (cmd === undefined) {
       cmd = this.commands.get(first.toLowerCase());
       if (cmd === undefined) return undefined;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Server } from '../server/server.js';
 import type { Client } from '../server/client.js';
 import type { Command } from '../commands/table.js';
-import { persistenceState } from './state.js';
+import { persistenceState, type PersistenceState } from './state.js';
 import { abortBackgroundSave, rdbPath, saveSync, startBackgroundSave } from './save.js';
 import { RdbLoader, RdbLoadError } from './rdb/file.js';
 import { loadAppendOnly } from './aof/index.js';
@@ -47,8 +47,7 @@ function saveCron(server: Server): void {
 }
 
 /** writeCommandsDeniedByDiskError for RDB: write commands (and PING) get MISCONF after a failed save. */
-function misconfGate(server: Server, c: Client, cmd: Command): string | null {
-  const st = persistenceState(server);
+function misconfGate(server: Server, st: PersistenceState, c: Client, cmd: Command): string | null {
   if (st.lastBgsaveStatus !== 'err' || !server.config.bool('stop-writes-on-bgsave-error')) return null;
   if (savePoints(server).length === 0) return null;
   const isWrite = cmd.isWrite() || (cmd.fullName === 'exec' && c.multi !== null && c.multi.some((q) => q.cmd.isWrite()));
@@ -76,7 +75,9 @@ export function installPersistence(server: Server): void {
     if (savePoints(server).length > 0) saveSync(server);
   });
   const previous = server.writeGate;
-  server.writeGate = (c, cmd, argv) => misconfGate(server, c, cmd) ?? (previous ? previous(c, cmd, argv) : null);
+  // Every command passes here: the state is looked up once, not per call.
+  const st = persistenceState(server);
+  server.writeGate = (c, cmd, argv) => misconfGate(server, st, c, cmd) ?? (previous ? previous(c, cmd, argv) : null);
 }
 
 /**
