@@ -39,7 +39,17 @@ const COMMANDS: Record<string, () => string[]> = {
   hset: () => ['HSET', 'myhash', 'element:' + rnd(), value],
   zadd: () => ['ZADD', 'myzset', String(Math.floor(Math.random() * keys)), 'element:' + rnd()],
   lrange_100: () => ['LRANGE', 'mylist', '0', '99'],
+  // redis-benchmark's MSET: 10 keys.
+  mset: () => ['MSET', ...Array.from({ length: 10 }, () => ['key:' + rnd(), value]).flat()],
+  // A pop alternates with an add of two random members, so the set settles at about half the
+  // member space (keys/2) and stays large: the figure is the mean of the two commands.
+  zadd2_zpopmin: alternate(() => ['ZADD', 'myzset', String(Math.floor(Math.random() * keys)), 'element:' + rnd(), String(Math.floor(Math.random() * keys)), 'element:' + rnd()], () => ['ZPOPMIN', 'myzset']),
+  sadd2_spop: alternate(() => ['SADD', 'myset', 'element:' + rnd(), 'element:' + rnd()], () => ['SPOP', 'myset']),
 };
+function alternate(a: () => string[], b: () => string[]): () => string[] {
+  let flip = false;
+  return () => ((flip = !flip) ? a() : b());
+}
 
 const config = new Config();
 config.set('save', [''], true);
