@@ -106,6 +106,53 @@ describe('KeyTable', () => {
     assert.equal(t.expireExact(s2), 0, 'a reused slot does not inherit the old exact time');
   });
 
+  test('across several pages: values, LRU words, flags and TTLs stay with their keys through removes and reuse', () => {
+    // 3 pages of 4096 slots and a bit; the first page grows by doubling before the others come.
+    const n = 3 * 4096 + 100;
+    const t = new KeyTable<string>();
+    for (let i = 0; i < n; i++) {
+      const s = t.insert('k' + i, 'v' + i, (i * 7919) & 0xffffff);
+      t.setFlags(s, i & 255);
+      if (i % 5 === 0) t.setExpireAt(s, 1000 + i);
+    }
+    for (let i = 0; i < n; i += 3) t.removeAt(t.find('k' + i));
+    for (let i = 0; i < n; i += 3) t.insert('r' + i, 'w' + i, 5);
+    for (let i = 0; i < n; i++) {
+      const s = t.find('k' + i);
+      if (i % 3 === 0) {
+        assert.equal(s, -1);
+        const r = t.find('r' + i);
+        assert.equal(t.valueAt(r), 'w' + i);
+        assert.equal(t.lruAt(r), 5);
+        assert.equal(t.flagsAt(r), 0);
+        assert.equal(t.expireAt(r), 0);
+        continue;
+      }
+      assert.equal(t.keyAt(s), 'k' + i);
+      assert.equal(t.valueAt(s), 'v' + i);
+      assert.equal(t.lruAt(s), (i * 7919) & 0xffffff);
+      assert.equal(t.flagsAt(s), i & 255);
+      assert.equal(t.expireAt(s), i % 5 === 0 ? 1000 + i : 0);
+    }
+    assert.equal(t.size, n);
+  });
+
+  test('the LRU word (24 bits) and the flags share a record without disturbing each other', () => {
+    const t = new KeyTable<string>();
+    const s = t.insert('k', 'v', 0xffffff);
+    t.setFlags(s, 255);
+    assert.equal(t.lruAt(s), 0xffffff);
+    t.setLru(s, 0x123456);
+    assert.equal(t.flagsAt(s), 255);
+    assert.equal(t.lruAt(s), 0x123456);
+    t.setFlags(s, 2);
+    assert.equal(t.lruAt(s), 0x123456);
+    assert.equal(t.flagsAt(s), 2);
+    t.setLru(s, 0);
+    assert.equal(t.flagsAt(s), 2);
+    assert.equal(t.lruAt(s), 0);
+  });
+
   test('randomSlot returns live slots only', () => {
     const t = new KeyTable<string>();
     assert.equal(t.randomSlot(), -1);

@@ -1,30 +1,50 @@
-import { NONE, emptyBuckets, growInt32, hashKey, nextScanCursor, randomChainSlot, rehashChains } from './hash-chains.js';
+import { NONE, emptyBuckets, growInt32, hashKey, nextScanCursor } from './hash-chains.js';
 
 /**
  * The hash table behind each database: keys (binary strings) to values, with an expiry time,
- * an LRU clock and encoding flags per key, all in parallel arrays (no object per key).
+ * an LRU clock and encoding flags per key, with no object per key.
  *
  * Chaining into a bucket array of power-of-two size, like Redis's dict, so SCAN can use Redis's
  * reverse-binary cursor and keep its guarantee across resizes (hash-chains.ts, shared with Dict).
  * Entries live in slots; deleted slots go to a free list.
  * Keys with a TTL are also kept in a dense list so the active expiry cycle can sample them.
+ *
+ * Laid out for a lookup-and-update to touch few cache lines (with 100k+ keys each is a miss):
+ * the bucket, one meta record (next, hash, LRU word and flags side by side), one key/value pair
+ * (side by side in a JS array), then the key string itself. Records and pairs sit in pages of
+ * PAGE_SLOTS slots rather than in one array each, so growing never copies them, leaves no
+ * garbage array behind (a 1M-key table's would be tens of MB until the next full GC) and keeps
+ * no more than one page of slack. Only the first page grows, by doubling, so a small table
+ * stays small.
  */
 
 const MIN_BUCKETS = 16;
 
+/** A slot's meta record: [next slot, hash, LRU word | flags << 24]. */
+const STRIDE = 3;
+const M_HASH = 1;
+const M_WORD = 2;
+/** The LRU word is 24 bits (Redis's LRU clock, or an LFU word: 16-bit minutes << 8 | counter). */
+const LRU_MASK = 0xffffff;
+
+/** Slots per page: 4096, so a key/value page is 64 KB (below V8's large-object threshold). */
+const PAGE_BITS = 12;
+const PAGE_SLOTS = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE_SLOTS - 1;
+const MIN_SLOTS = 16;
+
+/** A page of key/value pairs: key at 2i, value at 2i + 1 (undefined in free slots). */
+type Page<V> = (string | V | undefined)[];
+
 export class KeyTable<V> {
   private buckets: Int32Array = emptyBuckets(MIN_BUCKETS);
   private mask = MIN_BUCKETS - 1;
-  private keys: (string | undefined)[] = [];
-  private vals: (V | undefined)[] = [];
-  private next: Int32Array = new Int32Array(0);
-  private hashes: Int32Array = new Int32Array(0);
+  /** Meta records, page by page: slot s's at metaPages[s >>> PAGE_BITS][(s & PAGE_MASK) * STRIDE]. */
+  private metaPages: Int32Array[] = [];
+  /** Key/value pairs, page by page: slot s's key at kvPages[s >>> PAGE_BITS][(s & PAGE_MASK) * 2]. */
+  private kvPages: Page<V>[] = [];
   /** Absolute expiry in ms since the epoch; 0 when the key has none. */
   private expires: Float64Array = new Float64Array(0);
-  /** Last access in LRU clock units (or an LFU counter), as Redis keeps in robj.lru. */
-  private lru: Uint32Array = new Uint32Array(0);
-  /** Per-key bits (string encoding hints). */
-  private flags: Uint8Array = new Uint8Array(0);
   /** Position of a slot in `volatile`, or -1. */
   private volPos: Int32Array = new Int32Array(0);
   /** Slots that have an expiry, densely packed. */
@@ -42,6 +62,7 @@ export class KeyTable<V> {
   private ttlArrays = false;
   private volCount = 0;
   private volCursor = 0;
+  /** Slots the first page and the TTL arrays have room for; later pages come as slots reach them. */
   private capacity = 0;
   private used = 0; // slots handed out so far (high-water mark)
   private freeHead = NONE;
@@ -59,25 +80,28 @@ export class KeyTable<V> {
   find(key: string): number {
     const h = hashKey(key);
     let s = this.buckets[h & this.mask]!;
-    const hashes = this.hashes;
-    const keys = this.keys;
+    const metaPages = this.metaPages;
+    const kvPages = this.kvPages;
     while (s !== NONE) {
-      if (hashes[s] === h && keys[s] === key) return s;
-      s = this.next[s]!;
+      const page = s >>> PAGE_BITS;
+      const o = s & PAGE_MASK;
+      const meta = metaPages[page]!;
+      if (meta[o * STRIDE + M_HASH] === h && kvPages[page]![o << 1] === key) return s;
+      s = meta[o * STRIDE]!;
     }
     return NONE;
   }
 
   keyAt(slot: number): string {
-    return this.keys[slot]!;
+    return this.kvPages[slot >>> PAGE_BITS]![(slot & PAGE_MASK) << 1] as string;
   }
 
   valueAt(slot: number): V {
-    return this.vals[slot]!;
+    return this.kvPages[slot >>> PAGE_BITS]![((slot & PAGE_MASK) << 1) + 1] as V;
   }
 
   setValueAt(slot: number, v: V): void {
-    this.vals[slot] = v;
+    this.kvPages[slot >>> PAGE_BITS]![((slot & PAGE_MASK) << 1) + 1] = v;
   }
 
   /** Expiry in ms (rounded beyond 2^53), or 0 for none. */
@@ -92,19 +116,24 @@ export class KeyTable<V> {
   }
 
   lruAt(slot: number): number {
-    return this.lru[slot]!;
+    return this.metaPages[slot >>> PAGE_BITS]![(slot & PAGE_MASK) * STRIDE + M_WORD]! & LRU_MASK;
   }
 
   setLru(slot: number, v: number): void {
-    this.lru[slot] = v;
+    const meta = this.metaPages[slot >>> PAGE_BITS]!;
+    const i = (slot & PAGE_MASK) * STRIDE + M_WORD;
+    meta[i] = (meta[i]! & ~LRU_MASK) | (v & LRU_MASK);
   }
 
+  /** Per-key bits (string encoding hints), 0 to 255. */
   flagsAt(slot: number): number {
-    return this.flags[slot]!;
+    return this.metaPages[slot >>> PAGE_BITS]![(slot & PAGE_MASK) * STRIDE + M_WORD]! >>> 24;
   }
 
   setFlags(slot: number, f: number): void {
-    this.flags[slot] = f;
+    const meta = this.metaPages[slot >>> PAGE_BITS]!;
+    const i = (slot & PAGE_MASK) * STRIDE + M_WORD;
+    meta[i] = (meta[i]! & LRU_MASK) | (f << 24);
   }
 
   /** Inserts a key known to be absent; returns its slot. */
@@ -113,23 +142,30 @@ export class KeyTable<V> {
     let s: number;
     if (this.freeHead !== NONE) {
       s = this.freeHead;
-      this.freeHead = this.next[s]!;
+      this.freeHead = this.nextOf(s);
     } else {
       if (this.used === this.capacity) this.grow();
       s = this.used++;
+      if (s >>> PAGE_BITS === this.kvPages.length) {
+        this.kvPages.push(newKvPage<V>(PAGE_SLOTS));
+        this.metaPages.push(new Int32Array(PAGE_SLOTS * STRIDE));
+      }
     }
     const h = hashKey(key);
     const b = h & this.mask;
-    this.keys[s] = key;
-    this.vals[s] = v;
-    this.hashes[s] = h;
+    const kv = this.kvPages[s >>> PAGE_BITS]!;
+    const p = (s & PAGE_MASK) << 1;
+    kv[p] = key;
+    kv[p + 1] = v;
     if (this.ttlArrays) {
       this.expires[s] = 0;
       this.volPos[s] = NONE;
     }
-    this.lru[s] = lru;
-    this.flags[s] = 0;
-    this.next[s] = this.buckets[b]!;
+    const meta = this.metaPages[s >>> PAGE_BITS]!;
+    const m = (s & PAGE_MASK) * STRIDE;
+    meta[m] = this.buckets[b]!;
+    meta[m + M_HASH] = h;
+    meta[m + M_WORD] = lru & LRU_MASK;
     this.buckets[b] = s;
     this.count++;
     return s;
@@ -137,24 +173,27 @@ export class KeyTable<V> {
 
   /** Removes a key by slot; returns nothing. */
   removeAt(slot: number): void {
-    const b = this.hashes[slot]! & this.mask;
+    const b = this.hashOf(slot) & this.mask;
+    const after = this.nextOf(slot);
     let s = this.buckets[b]!;
     if (s === slot) {
-      this.buckets[b] = this.next[slot]!;
+      this.buckets[b] = after;
     } else {
       while (s !== NONE) {
-        const n = this.next[s]!;
+        const n = this.nextOf(s);
         if (n === slot) {
-          this.next[s] = this.next[slot]!;
+          this.setNext(s, after);
           break;
         }
         s = n;
       }
     }
     if (this.ttlArrays && this.expires[slot] !== 0) this.setExpireAt(slot, 0);
-    this.keys[slot] = undefined;
-    this.vals[slot] = undefined;
-    this.next[slot] = this.freeHead;
+    const kv = this.kvPages[slot >>> PAGE_BITS]!;
+    const p = (slot & PAGE_MASK) << 1;
+    kv[p] = undefined;
+    kv[p + 1] = undefined;
+    this.setNext(slot, this.freeHead);
     this.freeHead = slot;
     this.count--;
     if (this.buckets.length > MIN_BUCKETS && this.count * 8 < this.buckets.length) {
@@ -213,7 +252,17 @@ export class KeyTable<V> {
 
   /** A random occupied slot, or -1; uniform enough (random bucket, then random chain member). */
   randomSlot(): number {
-    return this.count === 0 ? NONE : randomChainSlot(this.buckets, this.next);
+    if (this.count === 0) return NONE;
+    // hash-chains.ts's randomChainSlot, over paged records.
+    for (;;) {
+      let s = this.buckets[(Math.random() * this.buckets.length) | 0]!;
+      if (s === NONE) continue;
+      let len = 0;
+      for (let t = s; t !== NONE; t = this.nextOf(t)) len++;
+      let k = (Math.random() * len) | 0;
+      while (k-- > 0) s = this.nextOf(s);
+      return s;
+    }
   }
 
   /**
@@ -226,7 +275,7 @@ export class KeyTable<V> {
     const mask = this.mask;
     let s = this.buckets[cursor & mask]!;
     while (s !== NONE) {
-      const n = this.next[s]!; // the visitor may delete s
+      const n = this.nextOf(s); // the visitor may delete s
       visit(s);
       s = n;
     }
@@ -237,17 +286,31 @@ export class KeyTable<V> {
   *slots(): IterableIterator<number> {
     for (let b = 0; b < this.buckets.length; b++) {
       for (let s = this.buckets[b]!; s !== NONE; ) {
-        const n = this.next[s]!;
+        const n = this.nextOf(s);
         yield s;
         s = n;
       }
     }
   }
 
+  private nextOf(slot: number): number {
+    return this.metaPages[slot >>> PAGE_BITS]![(slot & PAGE_MASK) * STRIDE]!;
+  }
+
+  private setNext(slot: number, next: number): void {
+    this.metaPages[slot >>> PAGE_BITS]![(slot & PAGE_MASK) * STRIDE] = next;
+  }
+
+  private hashOf(slot: number): number {
+    return this.metaPages[slot >>> PAGE_BITS]![(slot & PAGE_MASK) * STRIDE + M_HASH]!;
+  }
+
+  /**
+   * Doubles `capacity`: the TTL arrays grow with it, and so does the first page until it is
+   * whole; later pages are made whole as slots reach them.
+   */
   private grow(): void {
-    const cap = Math.max(16, this.capacity * 2);
-    this.next = growInt32(this.next, cap);
-    this.hashes = growInt32(this.hashes, cap);
+    const cap = Math.max(MIN_SLOTS, this.capacity * 2);
     if (this.ttlArrays) {
       const e = new Float64Array(cap);
       e.set(this.expires);
@@ -255,12 +318,17 @@ export class KeyTable<V> {
       this.volPos = growInt32(this.volPos, cap);
       this.volatile = growInt32(this.volatile, cap);
     }
-    const l = new Uint32Array(cap);
-    l.set(this.lru);
-    this.lru = l;
-    const f = new Uint8Array(cap);
-    f.set(this.flags);
-    this.flags = f;
+    if (this.capacity < PAGE_SLOTS) {
+      const n = Math.min(cap, PAGE_SLOTS);
+      const kv = newKvPage<V>(n);
+      const oldKv = this.kvPages[0];
+      if (oldKv !== undefined) for (let i = 0; i < oldKv.length; i++) kv[i] = oldKv[i];
+      this.kvPages[0] = kv;
+      const meta = new Int32Array(n * STRIDE);
+      const oldMeta = this.metaPages[0];
+      if (oldMeta !== undefined) meta.set(oldMeta);
+      this.metaPages[0] = meta;
+    }
     this.capacity = cap;
   }
 
@@ -272,8 +340,33 @@ export class KeyTable<V> {
     this.ttlArrays = true;
   }
 
+  /** Rechains every slot into `size` buckets (hash-chains.ts's rehashChains, over paged records). */
   private rehash(size: number): void {
-    this.buckets = rehashChains(this.buckets, this.next, this.hashes, size);
-    this.mask = size - 1;
+    const out = emptyBuckets(size);
+    const mask = size - 1;
+    const old = this.buckets;
+    for (let b = 0; b < old.length; b++) {
+      let s = old[b]!;
+      while (s !== NONE) {
+        const n = this.nextOf(s);
+        const nb = this.hashOf(s) & mask;
+        this.setNext(s, out[nb]!);
+        out[nb] = s;
+        s = n;
+      }
+    }
+    this.buckets = out;
+    this.mask = mask;
   }
+}
+
+/**
+ * A page for `slots` key/value pairs, all free. Made holey with room for all of them (appending
+ * would leave V8's growth slack), and generic from the start, so every page has the same map
+ * and the accesses stay monomorphic (a fresh `new Array(n)` holds small integers only).
+ */
+function newKvPage<V>(slots: number): Page<V> {
+  const page = new Array<string | V | undefined>(slots * 2);
+  page[0] = undefined;
+  return page;
 }
