@@ -50,11 +50,15 @@ function writeInteger(c: Buffer, p: number, n: number): number {
   }
   const end = p + digitCount(v);
   let q = end;
-  // Float arithmetic is exact here (v < 2^53); int32 arithmetic is faster once v fits.
-  while (v > 0x7fffffff) {
-    const r = v % 10;
-    c[--q] = 48 + r;
-    v = (v - r) / 10;
+  if (v > 0x7fffffff) {
+    // Peel off the low 9 digits with one exact float division (v < 2^53), then go on in int32.
+    let lo = v % 1e9;
+    v = (v - lo) / 1e9;
+    for (let i = 0; i < 9; i++) {
+      const t = (lo / 10) | 0;
+      c[--q] = 48 + lo - t * 10;
+      lo = t;
+    }
   }
   do {
     const t = (v / 10) | 0;
