@@ -360,3 +360,20 @@ test('a chunk overwritten after detach() does not change what the parser kept', 
   p.push(shared.subarray(0, frame.length - 20));
   assert.deepEqual(p.next(), ['SET', 'key', 'value-0123456789']);
 });
+
+test('property: an inline line parses as sdssplitargs splits it (fast path for plain words included)', () => {
+  const alphabet = ['a', 'B', '7', ' ', ' ', '  ', '\t', '\x0b', '\x0c', '"', "'", '\\', '\xe9', '\xff', '\x01', 'x"', '"y z"', "'q'"];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 12 }), fc.boolean(), (parts, crlf) => {
+      const line = parts.join('');
+      const expected = splitArgs(line);
+      const got = parseAll(line + (crlf ? '\r\n' : '\n'));
+      if (expected === null) assert.equal(got.error, 'Protocol error: unbalanced quotes in request');
+      else {
+        assert.equal(got.error, null);
+        assert.deepEqual(got.reqs, expected.length === 0 ? [] : [expected]);
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});

@@ -191,24 +191,53 @@ export class RespParser {
 
   private parseInline(): string[] | null {
     const buf = this.buf;
-    let nl = buf.indexOf(LF, this.pos);
-    // strchr() semantics again: a NUL before the newline hides it.
-    if (nl >= 0) {
-      const z = buf.indexOf(0, this.pos);
-      if (z >= 0 && z < nl) nl = -1;
+    const len = buf.length;
+    // One pass for the newline, in JS: strchr() semantics again, a NUL before it hides it.
+    let nl = -1;
+    for (let i = this.pos; i < len; i++) {
+      const ch = buf[i]!;
+      if (ch === LF) {
+        nl = i;
+        break;
+      }
+      if (ch === 0) break;
     }
     if (nl < 0) {
-      if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big inline request');
+      if (len - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big inline request');
       return null;
     }
+    const start = this.pos;
     let end = nl;
-    if (end > this.pos && buf[end - 1] === CR) end--;
-    const line = buf.latin1Slice(this.pos, end);
+    if (end > start && buf[end - 1] === CR) end--;
     this.pos = nl + 1;
-    const args = splitArgs(line);
+    // The common line (PING, GET key) is words between single spaces: split it here. Anything
+    // with quotes or other blanks goes to sdssplitargs' rules.
+    const out: string[] = [];
+    let i = start;
+    while (i < end) {
+      const ch = buf[i]!;
+      if (ch === 32) {
+        i++;
+        continue;
+      }
+      let j = i;
+      for (; j < end; j++) {
+        const b = buf[j]!;
+        if (b === 32) break;
+        if (b < 32 || b === 34 || b === 39) return this.splitInline(buf, start, end);
+      }
+      out.push(binaryString(buf, i, j - i));
+      i = j;
+    }
+    return out;
+  }
+
+  private splitInline(buf: Buffer, start: number, end: number): string[] {
+    const args = splitArgs(buf.latin1Slice(start, end));
     if (args === null) throw new ProtocolError('Protocol error: unbalanced quotes in request');
     return args;
   }
+
 }
 
 /**
