@@ -98,8 +98,10 @@ function pop(c: Client, argv: string[], where: ListEnd): void {
     return;
   }
   const n = Math.min(count, list.length);
+  const popped = new Array<string>(n);
+  for (let i = 0; i < n; i++) popped[i] = popEnd(list, where);
   c.reply.array(n);
-  for (let i = 0; i < n; i++) c.reply.bulk(popEnd(list, where));
+  c.reply.bulks(popped);
   listElementsRemoved(c, key, where, list, n);
 }
 

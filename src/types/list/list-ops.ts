@@ -89,8 +89,10 @@ export function popRangeReplyWithKey(c: Client, list: ListValue, key: string, wh
   const n = Math.min(count, list.length);
   c.reply.array(2);
   c.reply.bulk(key);
+  const popped = new Array<string>(n);
+  for (let i = 0; i < n; i++) popped[i] = popEnd(list, where);
   c.reply.array(n);
-  for (let i = 0; i < n; i++) c.reply.bulk(popEnd(list, where));
+  c.reply.bulks(popped);
   listElementsRemoved(c, key, where, list, n);
   // [B]LMPOP propagates as LPOP/RPOP with the number actually popped.
   c.rewriteArgv([where === 'head' ? 'LPOP' : 'RPOP', key, String(n)]);
