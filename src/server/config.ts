@@ -84,7 +84,7 @@ export class Config {
       this.byName.set(p.name, p);
       if (p.alias) this.byName.set(p.alias, p);
       const def = p.name === 'dir' ? process.cwd() : p.default;
-      this.slots.set(p.name, this.slotFor(p, def, p.kind === 'numeric' ? BigInt(p.default) : 0n));
+      this.setSlot(p.name, this.slotFor(p, def, p.kind === 'numeric' ? BigInt(p.default) : 0n));
     }
     this.appliers.set('hz', () => this.clampHz());
     this.appliers.set('watchdog-period', () => this.applyWatchdogPeriod());
@@ -93,6 +93,17 @@ export class Config {
       this.notifyFlags = notifyFlagsFromString(this.get('notify-keyspace-events'));
       return null;
     });
+  }
+
+  /**
+   * Bumped on every change of any parameter: a hot path may keep values it derived from the
+   * config (hashLimits) and recompute them only when this moved.
+   */
+  generation = 0;
+
+  private setSlot(name: string, slot: Slot): void {
+    this.slots.set(name, slot);
+    this.generation++;
   }
 
   private slotFor(p: ConfigParam, text: string, big: bigint): Slot {
@@ -181,7 +192,7 @@ export class Config {
     } else {
       text = this.parseSimple(p, args[0]!);
     }
-    this.slots.set(p.name, this.slotFor(p, text, big));
+    this.setSlot(p.name, this.slotFor(p, text, big));
     // Special parameters always count as changed (their set functions return 1), as in Redis.
     return p.kind === 'special' || text !== old.text;
   }
@@ -277,7 +288,7 @@ export class Config {
   private clampHz(): null {
     const hz = this.bigint('hz');
     const capped = hz < MIN_HZ ? MIN_HZ : hz > MAX_HZ ? MAX_HZ : hz;
-    if (capped !== hz) this.slots.set('hz', this.slotFor(this.lookup('hz')!, String(capped), capped));
+    if (capped !== hz) this.setSlot('hz', this.slotFor(this.lookup('hz')!, String(capped), capped));
     return null;
   }
 
@@ -286,7 +297,7 @@ export class Config {
     const period = this.bigint('watchdog-period');
     if (period > 0n) {
       const min = BigInt(Math.floor(1000 / this.int('hz')) * 2);
-      if (period < min) this.slots.set('watchdog-period', this.slotFor(this.lookup('watchdog-period')!, String(min), min));
+      if (period < min) this.setSlot('watchdog-period', this.slotFor(this.lookup('watchdog-period')!, String(min), min));
     }
     return null;
   }
@@ -349,7 +360,7 @@ export class Config {
 
     const old = params.map((p) => this.slots.get(p.name)!);
     const restore = (upTo: number) => {
-      for (let i = 0; i < upTo; i++) this.slots.set(params[i]!.name, old[i]!);
+      for (let i = 0; i < upTo; i++) this.setSlot(params[i]!.name, old[i]!);
     };
     // The name a failure is reported under: the one the config is registered as (alias or not).
     const registeredName = (i: number) => {

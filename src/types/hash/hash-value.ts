@@ -125,6 +125,19 @@ export class HashValue implements ObjectValue {
 }
 
 /** The current encoding limits from the config. */
-export function hashLimits(config: { int(name: string): number }): HashLimits {
-  return { maxEntries: config.int('hash-max-listpack-entries'), maxValue: config.int('hash-max-listpack-value') };
+let cachedLimits: HashLimits | null = null;
+let cachedFor: object | null = null;
+let cachedGeneration = -1;
+
+/** The listpack limits of the config, remade only when the config changed (every HSET reads them). */
+export function hashLimits(config: { int(name: string): number; readonly generation?: number }): HashLimits {
+  const gen = config.generation;
+  if (gen === undefined || cachedLimits === null || cachedFor !== config || cachedGeneration !== gen) {
+    const limits = { maxEntries: config.int('hash-max-listpack-entries'), maxValue: config.int('hash-max-listpack-value') };
+    if (gen === undefined) return limits;
+    cachedLimits = limits;
+    cachedFor = config;
+    cachedGeneration = gen;
+  }
+  return cachedLimits;
 }
