@@ -253,6 +253,8 @@ test('integers: signs, digit-count boundaries, beyond int32 and 2^53, bigint', (
     assert.equal(render(2, (r) => r.int(n)), ':' + n + '\r\n');
   }
   for (let n = 0; n < 300; n++) assert.equal(render(2, (r) => r.bulk('x'.repeat(n))), bulkText('x'.repeat(n)));
+  // Headers that are not safe integers (no caller means to write them) come out as JS prints them.
+  for (const n of [Infinity, NaN, 1.5, 2 ** 60]) assert.equal(render(2, (r) => r.array(n)), '*' + n + '\r\n');
 });
 
 test('doubles that are integers print as formatDouble does (its -0 included)', () => {

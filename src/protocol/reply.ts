@@ -14,18 +14,18 @@ const SHORT_STRING = 32;
 const HEADER_ROOM = 24;
 
 /** Bytes of an ASCII literal. */
-function literal(s: string): Uint8Array {
+function asciiBytes(s: string): Uint8Array {
   return Uint8Array.from(s, (ch) => ch.charCodeAt(0));
 }
 
-const OK = literal('+OK\r\n');
-const NULL_BULK = literal('$-1\r\n');
-const NULL_ARRAY = literal('*-1\r\n');
-const NULL3 = literal('_\r\n');
-const INT0 = literal(':0\r\n');
-const INT1 = literal(':1\r\n');
-const TRUE3 = literal('#t\r\n');
-const FALSE3 = literal('#f\r\n');
+const OK = asciiBytes('+OK\r\n');
+const NULL_BULK = asciiBytes('$-1\r\n');
+const NULL_ARRAY = asciiBytes('*-1\r\n');
+const NULL3 = asciiBytes('_\r\n');
+const INT0 = asciiBytes(':0\r\n');
+const INT1 = asciiBytes(':1\r\n');
+const TRUE3 = asciiBytes('#t\r\n');
+const FALSE3 = asciiBytes('#f\r\n');
 
 /** Decimal digits of a non-negative safe integer. */
 function digitCount(v: number): number {
@@ -148,6 +148,11 @@ export class Reply {
 
   /** `<type><n>\r\n` for a safe integer n: aggregate headers and integer replies. */
   private header(type: number, n: number): void {
+    if (!Number.isSafeInteger(n)) {
+      // Never expected; written as the string writer did, rather than trusting the digit loop.
+      this.raw(String.fromCharCode(type) + n + '\r\n');
+      return;
+    }
     this.ensure(HEADER_ROOM);
     const c = this.chunk;
     let p = this.pos;
