@@ -97,9 +97,19 @@ export class Db {
 
   /** Slot of a live key (deleting it first if its TTL has passed), or -1. */
   findSlot(key: string): number {
+    const s = this.table.find(key);
+    return s < 0 ? -1 : this.liveSlot(s);
+  }
+
+  /** findSlot for a key that was probably the last one found (SET finds it in writeSlot first). */
+  private findSlotAgain(key: string): number {
+    const s = this.table.findAgain(key);
+    return s < 0 ? -1 : this.liveSlot(s);
+  }
+
+  /** The slot of a key found in the table, or -1 when its TTL has passed (it is deleted then). */
+  private liveSlot(s: number): number {
     const t = this.table;
-    const s = t.find(key);
-    if (s < 0) return -1;
     const e = t.expireAt(s);
     // keyIsExpired: a key lives through the very millisecond it expires at; nothing expires
     // while a dataset is loading (an AOF replays commands on keys that may be past their TTL).
@@ -160,7 +170,7 @@ export class Db {
    */
   set(key: string, v: Value, keepTtl = false, flags = 0): number {
     const t = this.table;
-    let s = this.findSlot(key);
+    let s = this.findSlotAgain(key);
     if (s < 0) {
       s = t.insert(key, v, this.newLru());
       this.events.notify(NOTIFY.newKey, 'new', key, this.id);

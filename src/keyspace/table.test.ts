@@ -153,6 +153,31 @@ describe('KeyTable', () => {
     assert.equal(t.lruAt(s), 0);
   });
 
+  test('findAgain answers like find whatever happened since the last lookup', () => {
+    const t = new KeyTable<string>();
+    for (let i = 0; i < 100; i++) t.insert('k' + i, 'v', 0);
+    const s = t.find('k5');
+    assert.equal(t.findAgain('k5'), s);
+    assert.equal(t.findAgain('k6'), t.find('k6'));
+    // The slot found last is freed, then reused by another key.
+    t.find('k7');
+    t.removeAt(t.find('k7'));
+    assert.equal(t.findAgain('k7'), -1);
+    const reused = t.insert('other', 'v', 0);
+    assert.equal(t.findAgain('k7'), -1);
+    assert.equal(t.findAgain('other'), reused);
+    // A key missed, then added by insert (which takes the hash kept from the miss).
+    assert.equal(t.find('late'), -1);
+    const late = t.insert('late', 'v', 0);
+    assert.equal(t.findAgain('late'), late);
+    assert.equal(t.find('late'), late);
+    // Missed, then inserted under another key before findAgain.
+    assert.equal(t.find('x1'), -1);
+    t.insert('x2', 'v', 0);
+    assert.equal(t.findAgain('x1'), -1);
+    assert.equal(t.findAgain('x2'), t.find('x2'));
+  });
+
   test('randomSlot returns live slots only', () => {
     const t = new KeyTable<string>();
     assert.equal(t.randomSlot(), -1);

@@ -67,6 +67,10 @@ export class KeyTable<V> {
   private used = 0; // slots handed out so far (high-water mark)
   private freeHead = NONE;
   private count = 0;
+  /** The slot find() last found a key in, or -1; and the key it last did not find, with its hash. */
+  private lastFound = NONE;
+  private lastMissed: string | null = null;
+  private lastMissedHash = 0;
 
   get size(): number {
     return this.count;
@@ -78,7 +82,10 @@ export class KeyTable<V> {
 
   /** Slot of a key, or -1. */
   find(key: string): number {
-    const h = hashKey(key);
+    return this.findHashed(key, hashKey(key));
+  }
+
+  private findHashed(key: string, h: number): number {
     let s = this.buckets[h & this.mask]!;
     const metaPages = this.metaPages;
     const kvPages = this.kvPages;
@@ -86,10 +93,25 @@ export class KeyTable<V> {
       const page = s >>> PAGE_BITS;
       const o = s & PAGE_MASK;
       const meta = metaPages[page]!;
-      if (meta[o * STRIDE + M_HASH] === h && kvPages[page]![o << 1] === key) return s;
+      if (meta[o * STRIDE + M_HASH] === h && kvPages[page]![o << 1] === key) return (this.lastFound = s);
       s = meta[o * STRIDE]!;
     }
+    this.lastMissed = key;
+    this.lastMissedHash = h;
     return NONE;
+  }
+
+  /**
+   * find, for a key that was probably the last one looked up (SET finds its key in writeSlot,
+   * then again to set it): hashing the key is most of the cost of a lookup. A slot holds one key
+   * at most, so when the last slot found holds this key it is this key's slot (a key deleted
+   * since leaves that slot empty, or someone else's); a key not found last time is looked up
+   * again, with its hash kept from then.
+   */
+  findAgain(key: string): number {
+    const s = this.lastFound;
+    if (s !== NONE && this.kvPages[s >>> PAGE_BITS]![(s & PAGE_MASK) << 1] === key) return s;
+    return this.findHashed(key, key === this.lastMissed ? this.lastMissedHash : hashKey(key));
   }
 
   keyAt(slot: number): string {
@@ -151,7 +173,8 @@ export class KeyTable<V> {
         this.metaPages.push(new Int32Array(PAGE_SLOTS * STRIDE));
       }
     }
-    const h = hashKey(key);
+    // Usually the key a find() just missed.
+    const h = key === this.lastMissed ? this.lastMissedHash : hashKey(key);
     const b = h & this.mask;
     const kv = this.kvPages[s >>> PAGE_BITS]!;
     const p = (s & PAGE_MASK) << 1;
