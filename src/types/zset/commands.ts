@@ -12,9 +12,6 @@ import { zrangeCommands, replyRankRange } from './range.js';
 import { zsetOpCommands } from './setops.js';
 import { zpopCommands } from './pop.js';
 
-/** Stands in for the config's limits where a set is already a skiplist and never reads them. */
-const SKIPLIST_LIMITS = { maxEntries: 0, maxValue: 0 };
-
 const NAN_ERR = 'ERR resulting score is not a number (NaN)';
 
 /** zaddGenericCommand, shared by ZADD and ZINCRBY (which starts as if INCR were given). */
@@ -84,9 +81,7 @@ function zaddGeneric(c: Client, argv: string[], inFlags: number): void {
     db.add(key, z);
     created = true;
   }
-  // Only a listpack-encoded set reads the limits (a skiplist never converts back): spare the
-  // config lookups on the common path.
-  const limits = z.listpack ? zsetLimits(c.server.config) : SKIPLIST_LIMITS;
+  const limits = zsetLimits(c.server.config);
   let nan = false;
   for (let j = 0; j < elements; j++) {
     const r = z.add(scores[j]!, argv[idx + 1 + j * 2]!, flags, limits);

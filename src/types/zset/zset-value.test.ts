@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ZSetValue, ZADD_IN_INCR } from './zset-value.js';
+import { ZSetValue, ZADD_IN_INCR, zsetLimits } from './zset-value.js';
+import { Config } from '../../server/config.js';
 import type { ScoreRange } from './skiplist.js';
 import { parseScore } from './args.js';
 import { parseDouble } from '../../protocol/number-format.js';
@@ -124,4 +125,22 @@ test('parseScore agrees with parseDouble on integers, near-integers and everythi
     const got = parseScore(s);
     assert.ok(Object.is(got, want), `${JSON.stringify(s)}: ${got} vs ${want}`);
   }
+});
+
+test('zsetLimits follows CONFIG SET (its cached object is remade when the config moves)', () => {
+  const config = new Config();
+  const a = zsetLimits(config);
+  assert.deepEqual(a, { maxEntries: 128, maxValue: 64 });
+  assert.equal(zsetLimits(config), a);
+  config.set('zset-max-listpack-entries', ['2'], false);
+  assert.deepEqual(zsetLimits(config), { maxEntries: 2, maxValue: 64 });
+  config.set('zset-max-listpack-value', ['5'], false);
+  assert.deepEqual(zsetLimits(config), { maxEntries: 2, maxValue: 5 });
+  // Another server's config in the same process has its own values.
+  assert.deepEqual(zsetLimits(new Config()), { maxEntries: 128, maxValue: 64 });
+  const z = ZSetValue.create(zsetLimits(config), 1);
+  for (const m of ['a', 'b']) z.add(1, m, 0, zsetLimits(config));
+  assert.equal(z.encoding(), 'listpack');
+  z.add(1, 'c', 0, zsetLimits(config));
+  assert.equal(z.encoding(), 'skiplist');
 });

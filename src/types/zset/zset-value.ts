@@ -187,9 +187,24 @@ export class ZSetValue implements ObjectValue {
   }
 }
 
-/** The limits in force, from the server's config. */
-export function zsetLimits(config: { int(name: string): number }): ZSetLimits {
-  return { maxEntries: config.int('zset-max-listpack-entries'), maxValue: config.int('zset-max-listpack-value') };
+let cachedLimits: ZSetLimits | null = null;
+let cachedFor: object | null = null;
+let cachedGeneration = -1;
+
+/**
+ * The limits in force, from the server's config; remade only when the config changed (as
+ * hashLimits does: every ZADD reads them). Callers never modify the object.
+ */
+export function zsetLimits(config: { int(name: string): number; readonly generation?: number }): ZSetLimits {
+  const gen = config.generation;
+  if (gen === undefined || cachedLimits === null || cachedFor !== config || cachedGeneration !== gen) {
+    const limits = { maxEntries: config.int('zset-max-listpack-entries'), maxValue: config.int('zset-max-listpack-value') };
+    if (gen === undefined) return limits;
+    cachedLimits = limits;
+    cachedFor = config;
+    cachedGeneration = gen;
+  }
+  return cachedLimits;
 }
 
 /**
