@@ -74,8 +74,11 @@ export interface KeyspaceEvents {
   keyExpired(db: Db, key: string): void;
   /** notifyKeyspaceEvent (dbAdd fires "new"). */
   notify(type: number, event: string, key: string, dbid: number): void;
-  /** maxmemory-policy decides whether objects keep an LRU clock or an LFU counter. */
-  readonly config: { get(name: string): string; int(name: string): number };
+  /**
+   * maxmemory-policy decides whether objects keep an LRU clock or an LFU counter; `generation`
+   * moves on every config change (Config's), so the answer can be kept between changes.
+   */
+  readonly config: { get(name: string): string; int(name: string): number; readonly generation: number };
 }
 
 export class Db {
@@ -85,6 +88,9 @@ export class Db {
    * every key a command reaches, before the command can change it, so the snapshot copies it first.
    */
   cowGuard: ((v: Value) => void) | null = null;
+  /** lfuPolicy's answer, for config generation lfuGeneration (every key access asks). */
+  private lfu = false;
+  private lfuGeneration = -1;
   /** Whether LRU is updated on access (off during CLIENT NO-TOUCH and OBJECT). */
   constructor(
     readonly id: number,
@@ -130,7 +136,12 @@ export class Db {
 
   /** Whether maxmemory-policy is an LFU one (then the LRU word holds an LFU counter). */
   lfuPolicy(): boolean {
-    return this.events.config.get('maxmemory-policy').endsWith('lfu');
+    const cfg = this.events.config;
+    if (cfg.generation !== this.lfuGeneration) {
+      this.lfu = cfg.get('maxmemory-policy').endsWith('lfu');
+      this.lfuGeneration = cfg.generation;
+    }
+    return this.lfu;
   }
 
   /** The LRU word a new object starts with (createObject): the LRU clock, or LFU_INIT_VAL now. */

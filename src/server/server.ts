@@ -136,8 +136,6 @@ export class Server implements KeyspaceEvents {
   slowlogThreshold: number;
   /** maxmemory in bytes (0: no limit), kept here since every command checks it. */
   maxmemory: number;
-  /** Whether maxmemory-policy is an LFU one (KeyspaceEvents.lfu), cached: every key access asks. */
-  lfu: boolean;
   /** client-query-buffer-limit, checked after every read. */
   queryBufferLimit: number;
   /** Write effects for the AOF and replicas (see propagate.ts). */
@@ -181,14 +179,12 @@ export class Server implements KeyspaceEvents {
     this.commands = sharedCommandTable;
     this.slowlogThreshold = config.int('slowlog-log-slower-than');
     this.maxmemory = config.int('maxmemory');
-    this.lfu = config.get('maxmemory-policy').endsWith('lfu');
     this.queryBufferLimit = config.int('client-query-buffer-limit');
     const chained = config.onChange;
     config.onChange = (name) => {
       chained(name);
       if (name === 'slowlog-log-slower-than') this.slowlogThreshold = config.int(name);
       if (name === 'maxmemory') this.maxmemory = config.int(name);
-      if (name === 'maxmemory-policy') this.lfu = config.get(name).endsWith('lfu');
       if (name === 'client-query-buffer-limit') this.queryBufferLimit = config.int(name);
     };
     this.blocking.rerun = (c, cmd, argv) => {
