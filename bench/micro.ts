@@ -38,6 +38,7 @@ const COMMANDS: Record<string, () => string[]> = {
   sadd: () => ['SADD', 'myset', 'element:' + rnd()],
   hset: () => ['HSET', 'myhash', 'element:' + rnd(), value],
   zadd: () => ['ZADD', 'myzset', String(Math.floor(Math.random() * keys)), 'element:' + rnd()],
+  ping: () => ['PING'],
   lrange_100: () => ['LRANGE', 'mylist', '0', '99'],
   // redis-benchmark's MSET: 10 keys.
   mset: () => ['MSET', ...Array.from({ length: 10 }, () => ['key:' + rnd(), value]).flat()],

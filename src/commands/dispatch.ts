@@ -155,12 +155,17 @@ export function call(c: Client, cmd: Command, argv: string[], rerun = false): vo
   // Timed from the end of the previous command of the batch (or its start): one clock reading
   // per command. A script's calls read the clock themselves, the script runs between them.
   const t0 = c.inScript ? performance.now() : server.perfTick;
-  try {
-    handler(c, argv);
-  } finally {
-    if (silent && c.reply === discard) {
-      c.reply = out;
-      discard.take();
+  // The try/finally only where there is something to restore: around every call it cost
+  // ~100 ns per command (PING in bench/micro.ts: 771 -> 639 ns median of 5).
+  if (!silent) handler(c, argv);
+  else {
+    try {
+      handler(c, argv);
+    } finally {
+      if (c.reply === discard) {
+        c.reply = out;
+        discard.take();
+      }
     }
   }
   // A command that changed the dataset propagates (as rewritten, if it was), unless it sent its
