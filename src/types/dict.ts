@@ -25,7 +25,10 @@ export class Dict<V> {
   }
 
   private find(key: string): number {
-    const h = hashKey(key);
+    return this.findHashed(key, hashKey(key));
+  }
+
+  private findHashed(key: string, h: number): number {
     let s = this.buckets[h & this.mask]!;
     while (s !== NONE) {
       if (this.hashes[s] === h && this.keys[s] === key) return s;
@@ -45,7 +48,9 @@ export class Dict<V> {
 
   /** Sets a key; returns true when it was added (not updated). */
   set(key: string, v: V): boolean {
-    const found = this.find(key);
+    // Hashed once for the lookup and the insert.
+    const h = hashKey(key);
+    const found = this.findHashed(key, h);
     if (found !== NONE) {
       this.vals[found] = v;
       return false;
@@ -59,7 +64,6 @@ export class Dict<V> {
       if (this.used === this.next.length) this.grow();
       s = this.used++;
     }
-    const h = hashKey(key);
     const b = h & this.mask;
     this.keys[s] = key;
     this.vals[s] = v;
@@ -82,6 +86,26 @@ export class Dict<V> {
       s = this.next[s]!;
     }
     if (s === NONE) return false;
+    this.unlink(b, prev, s);
+    return true;
+  }
+
+  /**
+   * Removes a random key and returns it (the dict must not be empty): the key random() would
+   * draw, without a tuple for it or a second lookup to delete it (SPOP).
+   */
+  popRandomKey(): string {
+    const s = randomChainSlot(this.buckets, this.next);
+    const key = this.keys[s]!;
+    const b = this.hashes[s]! & this.mask;
+    let prev = NONE;
+    for (let t = this.buckets[b]!; t !== s; t = this.next[t]!) prev = t;
+    this.unlink(b, prev, s);
+    return key;
+  }
+
+  /** Takes slot s (after `prev` in bucket b's chain, or first) out of the table; may shrink it. */
+  private unlink(b: number, prev: number, s: number): void {
     if (prev === NONE) this.buckets[b] = this.next[s]!;
     else this.next[prev] = this.next[s]!;
     this.keys[s] = undefined;
@@ -90,7 +114,6 @@ export class Dict<V> {
     this.freeHead = s;
     this.count--;
     if (this.buckets.length > MIN_BUCKETS && this.count * 8 < this.buckets.length) this.rehash(Math.max(MIN_BUCKETS, this.buckets.length / 2));
-    return true;
   }
 
   /** Every entry, in bucket order. Do not modify the dict while iterating. */
@@ -102,6 +125,11 @@ export class Dict<V> {
 
   *keysIter(): IterableIterator<string> {
     for (const [k] of this.entries()) yield k;
+  }
+
+  /** A random key (as random() draws it, without the tuple); the dict must not be empty. */
+  randomKey(): string {
+    return this.keys[randomChainSlot(this.buckets, this.next)]!;
   }
 
   /** A random entry (random bucket, then a random member of its chain, as dictGetFairRandomKey approximates). */

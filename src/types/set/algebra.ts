@@ -8,8 +8,18 @@ import { SetValue } from './set-value.js';
 
 /** set-max-intset-entries, read per command so CONFIG SET takes effect at once. */
 export function maxIntsetEntries(c: Client): number {
-  return c.server.config.int('set-max-intset-entries');
+  // Every SADD asks: the config is read again only after it changed (its generation moved).
+  const config = c.server.config;
+  if (config !== cachedFor || config.generation !== cachedGeneration) {
+    cachedMax = config.int('set-max-intset-entries');
+    cachedFor = config;
+    cachedGeneration = config.generation;
+  }
+  return cachedMax;
 }
+let cachedMax = 0;
+let cachedFor: object | null = null;
+let cachedGeneration = -1;
 
 /**
  * The source sets of an algebra command, looked up for reading as 7.0 does even for the STORE

@@ -163,15 +163,15 @@ function spop(c: Client, argv: string[]): void {
     c.reply.null();
     return;
   }
-  const member = set.random();
-  set.remove(member);
+  const member = set.pop();
   c.server.notify(NOTIFY.set, 'spop', key, db.id);
   c.reply.bulk(member);
   if (set.size === 0) deleteEmptied(c, key);
   db.signalModified(key);
   c.server.dirty++;
-  // Propagated as SREM of the member drawn: a replay must remove the same one.
-  c.rewriteArgv(['SREM', key, member]);
+  // Propagated as SREM of the member drawn: a replay must remove the same one (built only when
+  // someone listens).
+  if (c.server.propagation.active) c.rewriteArgv(['SREM', key, member]);
 }
 
 /**
@@ -217,9 +217,8 @@ function spopWithCount(c: Client, argv: string[]): void {
   c.reply.set(n);
   if (remaining * SPOP_MOVE_STRATEGY_MUL > n) {
     for (let i = 0; i < n; i++) {
-      const m = set.random();
+      const m = set.pop();
       c.reply.bulk(m);
-      set.remove(m);
       if (prop.active) prop.also(db.id, ['SREM', key, m]);
     }
   } else {
@@ -227,10 +226,9 @@ function spopWithCount(c: Client, argv: string[]): void {
     const max = maxIntsetEntries(c);
     let kept: SetValue | null = null;
     for (let i = 0; i < remaining; i++) {
-      const m = set.random();
+      const m = set.pop();
       kept ??= SetValue.forMember(m);
       kept.add(m, max);
-      set.remove(m);
     }
     for (const m of set.members()) {
       c.reply.bulk(m);

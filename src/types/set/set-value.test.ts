@@ -69,6 +69,15 @@ test('add/remove/has agree with a model set in both encodings', () => {
       assert.ok(!s.has('clone-only'));
       assert.equal(copy.encoding(), 'hashtable');
       if (s.size > 0) assert.ok(model.has(s.random()));
+      // pop drains either encoding, a member at a time, keeping the encoding.
+      const enc = s.encoding();
+      while (s.size > 0) {
+        const m = s.pop();
+        assert.ok(model.delete(m), m);
+        assert.ok(!s.has(m));
+        assert.equal(s.size, model.size);
+      }
+      assert.equal(s.encoding(), enc);
     }),
   );
 });

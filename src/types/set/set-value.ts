@@ -115,7 +115,17 @@ export class SetValue implements ObjectValue {
   /** A random member (setTypeRandomElement); the set must not be empty. */
   random(): string {
     if (this.ints !== null) return this.ints[(Math.random() * this.ints.length) | 0]!;
-    return this.dict!.random()![0];
+    return this.dict!.randomKey();
+  }
+
+  /** Removes a random member and returns it (the set must not be empty): random() then remove(), in one step. */
+  pop(): string {
+    const ints = this.ints;
+    if (ints === null) return this.dict!.popRandomKey();
+    const at = (Math.random() * ints.length) | 0;
+    const m = ints[at]!;
+    ints.splice(at, 1);
+    return m;
   }
 
   /**
