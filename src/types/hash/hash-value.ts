@@ -64,11 +64,14 @@ export class HashValue implements ObjectValue {
    */
   set(field: string, value: string, limits: HashLimits): boolean {
     if (this.lp !== null && (field.length > limits.maxValue || value.length > limits.maxValue)) this.toHashtable();
-    if (this.lp !== null) {
-      const added = !this.lp.has(field);
-      this.lp.set(field, value);
-      if (this.lp.size > limits.maxEntries) this.toHashtable();
-      return added;
+    const lp = this.lp;
+    if (lp !== null) {
+      // Added when the map grew: one lookup instead of has() then set().
+      const before = lp.size;
+      lp.set(field, value);
+      const size = lp.size;
+      if (size > limits.maxEntries) this.toHashtable();
+      return size > before;
     }
     return this.ht!.set(field, value);
   }
