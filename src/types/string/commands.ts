@@ -138,13 +138,18 @@ export function setGeneric(c: Client, flags: number, key: string, value: string,
     if (!replyGet(c, key)) return;
   }
   const db = c.db;
-  const found = writeSlot(c, key) >= 0;
-  if ((flags & SET_NX && found) || (flags & SET_XX && !found)) {
-    if (!(flags & SET_GET)) {
-      if (intReply) c.reply.int(0);
-      else c.reply.null();
+  // Without NX/XX the lookup only matters for its side effects: db.set expires a stale key too,
+  // and under LRU it gives the overwritten key the clock the touch would have. An LFU counter
+  // survives the overwrite, so there the access must still be counted first.
+  if (flags & (SET_NX | SET_XX) || db.lfuPolicy()) {
+    const found = writeSlot(c, key) >= 0;
+    if ((flags & SET_NX && found) || (flags & SET_XX && !found)) {
+      if (!(flags & SET_GET)) {
+        if (intReply) c.reply.int(0);
+        else c.reply.null();
+      }
+      return;
     }
-    return;
   }
   const slot = db.set(key, value, (flags & SET_KEEPTTL) !== 0);
   c.server.dirty++;
@@ -153,7 +158,7 @@ export function setGeneric(c: Client, flags: number, key: string, value: string,
     db.setExpire(slot, when);
     c.server.notify(NOTIFY.generic, 'expire', key, db.id);
     // Propagated with the absolute time (7.0 rewrites every expiring form, PXAT included, this way).
-    c.rewriteArgv(['SET', key, value, 'PXAT', String(when)]);
+    if (c.server.propagation.active) c.rewriteArgv(['SET', key, value, 'PXAT', String(when)]);
   }
   if (!(flags & SET_GET)) {
     if (intReply) c.reply.int(1);
@@ -162,6 +167,11 @@ export function setGeneric(c: Client, flags: number, key: string, value: string,
 }
 
 function set(c: Client, argv: string[]): void {
+  // SET key value, the common form: no options to parse, nothing to rewrite.
+  if (argv.length === 3) {
+    setGeneric(c, 0, argv[1]!, argv[2]!, null, 'set');
+    return;
+  }
   const opts = parseExtendedStringArgs(c, argv, 3, true);
   if (opts === null) return;
   setGeneric(c, opts.flags, argv[1]!, argv[2]!, opts.expire, 'set');
