@@ -1,5 +1,6 @@
 import type { ObjectValue } from '../../keyspace/db.js';
 import { Dict } from '../dict.js';
+import { cachedByGeneration } from '../../server/config-cache.js';
 
 /** The limits that decide a hash's encoding (hash-max-listpack-entries / -value). */
 export interface HashLimits {
@@ -127,20 +128,5 @@ export class HashValue implements ObjectValue {
   }
 }
 
-/** The current encoding limits from the config. */
-let cachedLimits: HashLimits | null = null;
-let cachedFor: object | null = null;
-let cachedGeneration = -1;
-
-/** The listpack limits of the config, remade only when the config changed (every HSET reads them). */
-export function hashLimits(config: { int(name: string): number; readonly generation?: number }): HashLimits {
-  const gen = config.generation;
-  if (gen === undefined || cachedLimits === null || cachedFor !== config || cachedGeneration !== gen) {
-    const limits = { maxEntries: config.int('hash-max-listpack-entries'), maxValue: config.int('hash-max-listpack-value') };
-    if (gen === undefined) return limits;
-    cachedLimits = limits;
-    cachedFor = config;
-    cachedGeneration = gen;
-  }
-  return cachedLimits;
-}
+/** The listpack limits in force, remade only when the config changed (every HSET reads them). Callers never modify the object. */
+export const hashLimits = cachedByGeneration<HashLimits>((config) => ({ maxEntries: config.int('hash-max-listpack-entries'), maxValue: config.int('hash-max-listpack-value') }));

@@ -1,6 +1,7 @@
 import type { ObjectValue } from '../../keyspace/db.js';
 import { Dict } from '../dict.js';
 import { SkipList, type SkipNode, type ScoreRange, type LexRange } from './skiplist.js';
+import { cachedByGeneration } from '../../server/config-cache.js';
 
 /** Size limits for the compact encoding (zset-max-listpack-entries / -value). */
 export interface ZSetLimits {
@@ -187,25 +188,8 @@ export class ZSetValue implements ObjectValue {
   }
 }
 
-let cachedLimits: ZSetLimits | null = null;
-let cachedFor: object | null = null;
-let cachedGeneration = -1;
-
-/**
- * The limits in force, from the server's config; remade only when the config changed (as
- * hashLimits does: every ZADD reads them). Callers never modify the object.
- */
-export function zsetLimits(config: { int(name: string): number; readonly generation?: number }): ZSetLimits {
-  const gen = config.generation;
-  if (gen === undefined || cachedLimits === null || cachedFor !== config || cachedGeneration !== gen) {
-    const limits = { maxEntries: config.int('zset-max-listpack-entries'), maxValue: config.int('zset-max-listpack-value') };
-    if (gen === undefined) return limits;
-    cachedLimits = limits;
-    cachedFor = config;
-    cachedGeneration = gen;
-  }
-  return cachedLimits;
-}
+/** The listpack limits in force, remade only when the config changed (every ZADD reads them). Callers never modify the object. */
+export const zsetLimits = cachedByGeneration<ZSetLimits>((config) => ({ maxEntries: config.int('zset-max-listpack-entries'), maxValue: config.int('zset-max-listpack-value') }));
 
 /**
  * zsetConvertToListpackIfNeeded for a freshly built result (ZUNIONSTORE & co., ZRANGESTORE):
